@@ -1,0 +1,137 @@
+"""Organisations that handle issues, the areas they serve, and who works for them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from platform_gov.bilingual import BilingualName
+
+from .geometry import GeometryError, point_in_geometry, validate_geometry
+
+
+class Area(BilingualName):
+    """A named piece of the city (district, street, community) with its boundary as GeoJSON.
+
+    Areas nest: a district contains streets, a street contains communities. The boundary is a
+    GeoJSON ``Polygon`` or ``MultiPolygon`` in WGS 84 longitude/latitude, stored as JSON so
+    that the same schema runs on SQLite and PostgreSQL. Street offices and communities are
+    responsible for what happens inside their area (属地).
+    """
+
+    class Level(models.TextChoices):
+        DISTRICT = "district", _("District")
+        STREET = "street", _("Street")
+        COMMUNITY = "community", _("Community")
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    geometry = models.JSONField(_("boundary (GeoJSON)"))
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+
+    def clean(self) -> None:
+        try:
+            validate_geometry(self.geometry)
+        except GeometryError as error:
+            raise ValidationError({"geometry": str(error)}) from error
+
+    def contains(self, *, lon: float, lat: float) -> bool:
+        return point_in_geometry(self.geometry, lon=lon, lat=lat)
+
+
+class Agency(BilingualName):
+    """An organisation that handles issues: a department, a street office, a partner.
+
+    Every agency has a short ``code`` used in routing rules, the API and demo logins, a
+    ``kind`` from the 12345 practice, an optional parent (a community under its street
+    office), an optional area it is responsible for, and a permission group through which its
+    members receive object permissions on the issues it handles.
+    """
+
+    class Kind(models.TextChoices):
+        DISPATCH_CENTRE = "dispatch_centre", _("Dispatch centre")
+        GOVERNMENT_DEPARTMENT = "government_department", _("Government department")
+        STREET_OFFICE = "street_office", _("Street office")
+        COMMUNITY = "community", _("Community")
+        PARTY_ORGANISATION = "party_organisation", _("Party organisation")
+        MASS_ORGANISATION = "mass_organisation", _("Mass organisation")
+        ENTERPRISE_PARTNER = "enterprise_partner", _("Enterprise partner")
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("area of responsibility"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agencies",
+    )
+    active = models.BooleanField(_("active"), default=True)
+    group = models.OneToOneField(
+        Group, null=True, blank=True, editable=False, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    @property
+    def is_dispatch_centre(self) -> bool:
+        return self.kind == self.Kind.DISPATCH_CENTRE
+
+
+class Membership(models.Model):
+    """A user working for an agency, as staff or as manager.
+
+    Membership is what puts an assignment in a person's queue. A user may belong to several
+    agencies (a community worker who also serves the street office).
+    """
+
+    class Role(models.TextChoices):
+        STAFF = "staff", _("Staff")
+        MANAGER = "manager", _("Manager")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STAFF)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "agency"],
+                name="%(app_label)s_%(class)s_one_per_user_and_agency",
+                violation_error_message=_("This user already belongs to this organisation."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.agency.code} ({self.role})"

@@ -1,0 +1,41 @@
+"""Every write to organisations and their members."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.db import transaction
+
+from .models import Agency, Membership
+
+
+def agency_group(*, agency: Agency) -> Group:
+    """The agency's permission group, created on first use.
+
+    Object permissions on issues are granted to this group, and every member of the agency
+    is in it, so a member sees what the agency holds without a grant per person.
+    """
+    if agency.group_id:
+        return agency.group
+    with transaction.atomic():
+        group, _ = Group.objects.get_or_create(name=f"agency:{agency.code}")
+        Agency.objects.filter(pk=agency.pk).update(group=group)
+        agency.group = group
+    return group
+
+
+def membership_set(*, user: AbstractBaseUser, agency: Agency, role: str) -> Membership:
+    """Make the user a member of the agency with ``role``; idempotent. Joins its group."""
+    with transaction.atomic():
+        membership, _ = Membership.objects.update_or_create(
+            user=user, agency=agency, defaults={"role": role}
+        )
+        user.groups.add(agency_group(agency=agency))
+    return membership
+
+
+def membership_remove(*, membership: Membership) -> None:
+    """End a membership and take the user out of the agency's group."""
+    with transaction.atomic():
+        if membership.agency.group_id:
+            membership.user.groups.remove(membership.agency.group)
+        membership.delete()

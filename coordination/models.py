@@ -1,0 +1,261 @@
+"""The dispatcher's records: routing rules, deadline policies, assignments and handoffs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency
+from issues.models import Category, Issue
+
+
+class RoutingRule(models.Model):
+    """Send issues of a category (and, optionally, its sub-categories) to a lead agency.
+
+    Rules are tried in ``position`` order, lowest first, ties broken by id; the first rule
+    that matches decides the lead and its co-handlers. An issue no rule matches goes to triage
+    at the dispatch centre.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    position = models.PositiveIntegerField(_("position"), default=100)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="rules"
+    )
+    include_subcategories = models.BooleanField(_("include sub-categories"), default=True)
+    lead = models.ForeignKey(
+        Agency, verbose_name=_("lead organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    co_handlers = models.ManyToManyField(
+        Agency, verbose_name=_("co-handlers"), blank=True, related_name="+"
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SLAPolicy(models.Model):
+    """How long an agency has to respond (sign for) and to resolve an assignment.
+
+    The most specific policy wins: category and priority, then category alone, then priority
+    alone, then the default (neither). Hours are calendar hours for now.
+    """
+
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.CASCADE, related_name="sla_policies"
+    )
+    priority = models.CharField(
+        _("priority"), max_length=16, choices=Issue.Priority.choices, blank=True
+    )
+    response_hours = models.PositiveIntegerField(_("hours to respond"), default=2)
+    resolution_hours = models.PositiveIntegerField(_("hours to resolve"), default=72)
+
+    class Meta:
+        verbose_name = _("deadline policy")
+        verbose_name_plural = _("deadline policies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "priority"],
+                name="%(app_label)s_%(class)s_one_per_category_priority",
+                nulls_distinct=False,
+                violation_error_message=_(
+                    "A policy for this category and priority exists already."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(response_hours__lte=models.F("resolution_hours")),
+                name="%(app_label)s_%(class)s_response_before_resolution",
+                violation_error_message=_("The response time cannot exceed the resolution time."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category or '*'} / {self.priority or '*'}"
+
+    @property
+    def response_delta(self) -> timedelta:
+        return timedelta(hours=self.response_hours)
+
+    @property
+    def resolution_delta(self) -> timedelta:
+        return timedelta(hours=self.resolution_hours)
+
+
+class Assignment(models.Model):
+    """One agency's share of an issue: the lead, or a co-handler, each with its own clock.
+
+    An assignment is ``pending`` until its agency signs for it (签收), ``accepted`` while it
+    works, then ``done``; ``returned`` when the dispatcher takes it back, ``cancelled`` when
+    the issue ends otherwise. At most one lead assignment of an issue is active at a time,
+    and an agency holds at most one active assignment per issue.
+    """
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead (主办)")
+        CO_HANDLER = "co_handler", _("Co-handler (协办)")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be accepted")
+        ACCEPTED = "accepted", _("Accepted")
+        DONE = "done", _("Done")
+        RETURNED = "returned", _("Returned")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    ACTIVE_STATUSES = (Status.PENDING, Status.ACCEPTED)
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="assignments")
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("organisation"), on_delete=models.PROTECT,
+        related_name="assignments",
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    response_due_at = models.DateTimeField(_("accept by"), null=True, blank=True)
+    due_at = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        indexes = [
+            models.Index(fields=["agency", "status", "due_at"], name="coord_assign_queue"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue"],
+                condition=Q(role="lead", status__in=["pending", "accepted"]),
+                name="%(app_label)s_%(class)s_one_active_lead",
+                violation_error_message=_("An issue has at most one active lead."),
+            ),
+            models.UniqueConstraint(
+                fields=["issue", "agency"],
+                condition=Q(status__in=["pending", "accepted"]),
+                name="%(app_label)s_%(class)s_one_active_per_agency",
+                violation_error_message=_(
+                    "This organisation already holds an active assignment for this issue."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | ~Q(status="pending"),
+                name="%(app_label)s_%(class)s_pending_not_accepted",
+                violation_error_message=_("A pending assignment has not been accepted."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issue.tracking_number} → {self.agency.code} ({self.role})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    def is_overdue(self, now=None) -> bool:
+        now = now or timezone.now()
+        if self.status == self.Status.PENDING and self.response_due_at:
+            return now > self.response_due_at
+        return self.is_active and self.due_at is not None and now > self.due_at
+
+
+class HandoffQuerySet(models.QuerySet):
+    """Handoffs are an append-only record: bulk updates and deletes are refused."""
+
+    def update(self, **kwargs):
+        raise TypeError("Handoffs are append-only; they cannot be updated.")
+
+    def delete(self):
+        raise TypeError("Handoffs are append-only; they cannot be deleted.")
+
+
+class Handoff(models.Model):
+    """One event in the life of an issue: who passed what to whom, when and why.
+
+    Every change of an issue's state writes exactly one Handoff. Rows are never changed or
+    removed (the model and, on PostgreSQL, a trigger refuse it), so every organisation sees
+    the same history. ``details`` holds the decision's reasons, such as the routing rule that
+    matched.
+    """
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        ROUTED = "routed", _("Routed")
+        TRIAGED = "triaged", _("Sent to triage")
+        DISPATCHED = "dispatched", _("Dispatched by hand")
+        ACCEPTED = "accepted", _("Accepted (签收)")
+        BOUNCE_REQUESTED = "bounce_requested", _("Return requested (退单)")
+        BOUNCE_APPROVED = "bounce_approved", _("Return approved")
+        BOUNCE_REJECTED = "bounce_rejected", _("Return rejected")
+        TRANSFER_REQUESTED = "transfer_requested", _("Transfer requested (转办)")
+        TRANSFERRED = "transferred", _("Transferred")
+        COHANDLING_REQUESTED = "cohandling_requested", _("Co-handling requested (协办)")
+        COHANDLER_ADDED = "cohandler_added", _("Co-handler added")
+        WHISTLE = "whistle", _("Whistle (吹哨报到)")
+        EXTENSION_REQUESTED = "extension_requested", _("Extension requested (延期)")
+        EXTENSION_GRANTED = "extension_granted", _("Extension granted")
+        EXTENSION_DENIED = "extension_denied", _("Extension denied")
+        REMINDED = "reminded", _("Reminded")
+        ESCALATED = "escalated", _("Escalated (督办)")
+        REPLIED = "replied", _("Replied")
+        RESOLVED = "resolved", _("Resolved")
+        FEEDBACK = "feedback", _("Feedback (回访)")
+        REOPENED = "reopened", _("Reopened")
+        CLOSED = "closed", _("Closed")
+        MERGED = "merged", _("Merged (并单)")
+
+    issue = models.ForeignKey(Issue, on_delete=models.PROTECT, related_name="handoffs")
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    assignment = models.ForeignKey(
+        Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="handoffs"
+    )
+    from_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    details = models.JSONField(_("decision details"), default=dict, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = HandoffQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("handoff")
+        verbose_name_plural = _("handoffs")
+        indexes = [models.Index(fields=["issue", "at"], name="coord_handoff_issue_at")]
+
+    def __str__(self) -> str:
+        return f"{self.issue_id} {self.kind} @ {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("Handoffs are append-only; they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Handoffs are append-only; they cannot be deleted.")

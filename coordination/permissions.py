@@ -1,0 +1,46 @@
+"""Who may see and do what in the dispatcher's workflow. Views and the API ask here."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from agencies.models import Agency, Membership
+
+from .models import Assignment
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def user_agency_ids(user: User) -> list[int]:
+    """The agencies the user works for (cached on the user object for the request)."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_agency_ids", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user, agency__active=True).values_list(
+                "agency_id", flat=True
+            )
+        )
+        user._agency_ids = cached
+    return cached
+
+
+def is_dispatcher(user: User) -> bool:
+    """Members of the dispatch centre, and administrators, act as the dispatcher."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return Agency.objects.filter(
+        pk__in=user_agency_ids(user), kind=Agency.Kind.DISPATCH_CENTRE
+    ).exists()
+
+
+def is_agency_member(user: User) -> bool:
+    return bool(user_agency_ids(user))
+
+
+def can_work_assignment(user: User, assignment: Assignment) -> bool:
+    """Staff of the assigned agency act on its assignment; nobody else does."""
+    return assignment.agency_id in user_agency_ids(user)

@@ -1,0 +1,94 @@
+"""Reads for the staff queue, the dispatcher's triage and the case pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import F, Q, QuerySet
+from django.http import Http404
+
+from agencies.models import Agency
+from issues.models import Category, Issue
+
+from .models import Assignment, Handoff, RoutingRule, SLAPolicy
+from .permissions import is_dispatcher, user_agency_ids
+
+
+def agency_queue(*, user: AbstractBaseUser, include_done: bool = False) -> QuerySet[Assignment]:
+    """The assignments of the user's agencies, soonest deadline first (none last)."""
+    statuses = [Assignment.Status.PENDING, Assignment.Status.ACCEPTED]
+    if include_done:
+        statuses.append(Assignment.Status.DONE)
+    return (
+        Assignment.objects.filter(agency_id__in=user_agency_ids(user), status__in=statuses)
+        .select_related("issue", "issue__category", "agency")
+        .order_by(F("due_at").asc(nulls_last=True), "id")
+    )
+
+
+def issues_visible_to(user: AbstractBaseUser) -> QuerySet[Issue]:
+    """Every issue the user may see: all for the dispatcher, else those their agency holds."""
+    if is_dispatcher(user):
+        return Issue.objects.all()
+    agencies = user_agency_ids(user)
+    if not agencies:
+        return Issue.objects.none()
+    return Issue.objects.filter(
+        Q(pk__in=Assignment.objects.filter(agency_id__in=agencies).values("issue_id"))
+    )
+
+
+def issue_for_user(*, user: AbstractBaseUser, issue_id: int) -> Issue:
+    """One issue the user may see; 404 whether it is missing or forbidden (no leak)."""
+    issue = issues_visible_to(user).select_related("category").filter(pk=issue_id).first()
+    if issue is None:
+        raise Http404("No such issue.")
+    return issue
+
+
+def issue_assignments(*, issue: Issue) -> QuerySet[Assignment]:
+    return issue.assignments.select_related("agency").order_by("created_at", "id")
+
+
+def issue_handoffs(*, issue: Issue) -> QuerySet[Handoff]:
+    return issue.handoffs.select_related("from_agency", "to_agency", "actor").order_by("at", "id")
+
+
+def triage_queue() -> QuerySet[Issue]:
+    """Issues no rule could route, oldest first: the dispatcher's first job."""
+    return (
+        Issue.objects.filter(status=Issue.Status.TRIAGE)
+        .select_related("category")
+        .order_by("created_at", "id")
+    )
+
+
+def dispatchable_agencies() -> QuerySet[Agency]:
+    return Agency.objects.filter(active=True).exclude(kind=Agency.Kind.DISPATCH_CENTRE)
+
+
+def active_rules() -> QuerySet[RoutingRule]:
+    return (
+        RoutingRule.objects.filter(active=True, lead__active=True)
+        .select_related("category", "lead")
+        .prefetch_related("co_handlers")
+        .order_by("position", "id")
+    )
+
+
+def sla_policy_for(*, category: Category | None, priority: str) -> SLAPolicy | None:
+    """The most specific deadline policy for a category (or its nearest ancestor) and priority.
+
+    A policy on the category itself beats one on its parent, which beats the city default
+    (no category); within each, one for the priority beats one for any priority.
+    """
+    path = [c.pk for c in category.ancestors()] if category else []
+    candidates = SLAPolicy.objects.filter(
+        Q(category_id__in=path) | Q(category__isnull=True),
+        Q(priority=priority) | Q(priority=""),
+    )
+
+    def rank(policy: SLAPolicy) -> tuple[int, int]:
+        depth = len(path) - path.index(policy.category_id) if policy.category_id else 0
+        return (depth, 1 if policy.priority else 0)
+
+    return max(candidates, key=rank, default=None)

@@ -1,0 +1,228 @@
+"""What residents report: categories, issues and the public timeline of each issue."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from platform_gov.bilingual import BilingualName
+
+# 32 bytes of randomness: 256 bits, well above the 128 the resident's link needs.
+ACCESS_TOKEN_BYTES = 32
+# Tracking numbers avoid letters that read alike (0/O, 1/I/L) when said over the phone.
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_access_token() -> str:
+    return secrets.token_urlsafe(ACCESS_TOKEN_BYTES)
+
+
+def new_tracking_number() -> str:
+    """``YYYYMMDD-XXXXXX``: the day it was filed and six characters to tell issues apart."""
+    day = timezone.localdate().strftime("%Y%m%d")
+    suffix = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(6))
+    return f"{day}-{suffix}"
+
+
+class Category(BilingualName):
+    """A kind of problem residents report, in a two-level tree (e.g. 市容环境 → 噪声扰民).
+
+    ``service_code`` is the category's code in Open311 GeoReport v2; routing rules name
+    categories, and a rule on a parent category covers its children.
+    """
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    service_code = models.CharField(_("Open311 service code"), max_length=64, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def ancestors(self) -> list[Category]:
+        """This category and its parents, nearest first (at most a few levels)."""
+        chain: list[Category] = []
+        node: Category | None = self
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+
+class Issue(models.Model):
+    """A problem a resident reported, from filing to closing.
+
+    The public ``tracking_number`` is safe to say aloud; the ``access_token`` is the secret
+    in the resident's link and is the only way to see the issue without an account. Contact
+    fields are personal data: they are shown only to those whose role needs them. The state
+    changes are made by services, each of which records a Handoff.
+    """
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        TRIAGE = "triage", _("Awaiting triage")
+        DISPATCHED = "dispatched", _("Dispatched")
+        IN_PROGRESS = "in_progress", _("In progress")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+        MERGED = "merged", _("Merged")
+        REJECTED = "rejected", _("Rejected")
+
+    class Priority(models.TextChoices):
+        LOW = "low", _("Low")
+        NORMAL = "normal", _("Normal")
+        HIGH = "high", _("High")
+        URGENT = "urgent", _("Urgent")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Web form")
+        PHONE = "phone", _("Hotline")
+        API = "api", _("API")
+        OPEN311 = "open311", _("Open311")
+        WECHAT = "wechat", _("WeChat")
+
+    OPEN_STATUSES = (Status.SUBMITTED, Status.TRIAGE, Status.DISPATCHED, Status.IN_PROGRESS)
+
+    tracking_number = models.CharField(
+        _("tracking number"), max_length=20, unique=True, default=new_tracking_number
+    )
+    access_token = models.CharField(
+        max_length=64, unique=True, default=new_access_token, editable=False
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=5000)
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="issues",
+    )
+    lat = models.FloatField(
+        _("latitude"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    lon = models.FloatField(
+        _("longitude"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    contact_name = models.CharField(_("name"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("phone"), max_length=32, blank=True)
+    contact_email = models.EmailField(_("email"), blank=True)
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.WEB
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED
+    )
+    priority = models.CharField(
+        _("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_issues",
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
+    created_at = models.DateTimeField(_("filed at"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    routed_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("issue")
+        verbose_name_plural = _("issues")
+        indexes = [models.Index(fields=["status", "created_at"], name="issues_status_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(lat__isnull=True) & Q(lon__isnull=True))
+                | (Q(lat__gte=-90, lat__lte=90) & Q(lon__gte=-180, lon__lte=180)),
+                name="%(app_label)s_%(class)s_coordinates_in_range",
+                violation_error_message=_(
+                    "Give both latitude and longitude within range, or neither."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class Update(models.Model):
+    """One entry of an issue's public timeline, as the resident sees it.
+
+    Written next to the internal Handoff record whenever something happens that the resident
+    should know, in words meant for the resident: no staff names, no internal notes.
+    """
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("Received")
+        DISPATCHED = "dispatched", _("Sent to the responsible organisation")
+        TRIAGED = "triaged", _("Being reviewed by the dispatch centre")
+        ACCEPTED = "accepted", _("Accepted for handling")
+        REPLIED = "replied", _("Reply")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="updates")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("public update")
+        verbose_name_plural = _("public updates")
+
+    def __str__(self) -> str:
+        return f"{self.issue.tracking_number}: {self.kind}"
+
+
+# Object permissions on issues, in tables of their own with a real foreign key: guardian's
+# documented answer for large tables (no generic object_pk string to join on).
+# https://django-guardian.readthedocs.io/en/stable/userguide/performance.html
+class IssueUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Issue, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("issue permission of a user")
+
+
+class IssueGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Issue, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("issue permission of an organisation")

@@ -1,0 +1,15 @@
+"""Values every page needs: the platform's name and the user's roles for the navigation."""
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def platform(request: HttpRequest) -> dict:
+    from coordination.permissions import is_agency_member, is_dispatcher
+
+    user = request.user
+    return {
+        "platform_name": settings.PLATFORM_NAME,
+        "nav_is_staff": is_agency_member(user) if user.is_authenticated else False,
+        "nav_is_dispatcher": is_dispatcher(user) if user.is_authenticated else False,
+    }

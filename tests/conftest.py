@@ -1,0 +1,128 @@
+"""Shared fixtures: service requirements, eager Celery by default, a real worker on demand."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from platform_gov.celery import app as celery_app
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def _missing_services() -> str | None:
+    missing = []
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres", "psql", "pgsql")):
+        missing.append("PostgreSQL (DATABASE_URL)")
+    if not os.environ.get("REDIS_URL"):
+        missing.append("Redis (REDIS_URL)")
+    return ", ".join(missing) or None
+
+
+def _skip_or_fail(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _required_services(request):
+    """Skip (or, with REQUIRE_SERVICES=1, fail) tests whose services are not configured."""
+    if request.node.get_closest_marker("services") or request.node.get_closest_marker("worker"):
+        missing = _missing_services()
+        if missing:
+            _skip_or_fail(f"needs {missing}")
+    if request.node.get_closest_marker("browser") and not Path("/usr/bin/chromium").exists():
+        _skip_or_fail("needs Chromium at /usr/bin/chromium (apt-get install chromium)")
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(request):
+    """Run tasks in-process unless the test starts a real worker.
+
+    Without this, a test run with REDIS_URL set would leave messages on the broker that no
+    worker of that test consumes.
+    """
+    eager = request.node.get_closest_marker("worker") is None
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = eager
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    user = quote(db.get("USER") or "")
+    password = quote(db.get("PASSWORD") or "")
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A real ``celery worker`` process on the test database and the configured Redis.
+
+    Yields the worker's node name once it answers a ping; the worker's log is printed when
+    the test fails to help find out why.
+    """
+    name = f"testworker-{uuid.uuid4().hex[:8]}@localhost"
+    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL}
+    log_path = tmp_path / "worker.log"
+    celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                celery, "-A", "platform_gov", "worker",
+                "-Q", "routing,default", "-P", "solo", "-n", name,
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
+                "--purge", "-l", "INFO",
+            ],
+            cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"worker exited early:\n{log_path.read_text()}")
+            if celery_app.control.ping(destination=[name], timeout=1.0):
+                break
+        else:
+            pytest.fail(f"worker did not answer within 60 s:\n{log_path.read_text()}")
+        yield name
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        print(log_path.read_text()[-4000:])
+
+
+def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2):
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout} s")
