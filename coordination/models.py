@@ -67,11 +67,18 @@ class SLAPolicy(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["category", "priority"],
+                condition=Q(category__isnull=False),
                 name="%(app_label)s_%(class)s_one_per_category_priority",
-                nulls_distinct=False,
                 violation_error_message=_(
                     "A policy for this category and priority exists already."
                 ),
+            ),
+            # NULL is distinct in a unique index, so the city-wide defaults need their own.
+            models.UniqueConstraint(
+                fields=["priority"],
+                condition=Q(category__isnull=True),
+                name="%(app_label)s_%(class)s_one_default_per_priority",
+                violation_error_message=_("A city-wide policy for this priority exists already."),
             ),
             models.CheckConstraint(
                 condition=Q(response_hours__lte=models.F("resolution_hours")),

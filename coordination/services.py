@@ -171,9 +171,7 @@ def issue_route(*, issue_id: int, routed_by: str = "eager") -> RoutingOutcome | 
                 details=details,
                 at=now,
             )
-            issue_add_update(
-                issue=issue, kind=Update.Kind.DISPATCHED, note=lead.name_zh
-            )
+            issue_add_update(issue=issue, kind=Update.Kind.DISPATCHED, agency=lead)
     return RoutingOutcome(issue_id=issue_id, decision=decision, routed_by=routed_by)
 
 
@@ -251,7 +249,7 @@ def issue_dispatch(
             details={"lead": lead.code, "co_handlers": [a.code for a in others], "by": "hand"},
             at=now,
         )
-        issue_add_update(issue=issue, kind=Update.Kind.DISPATCHED, note=lead.name_zh)
+        issue_add_update(issue=issue, kind=Update.Kind.DISPATCHED, agency=lead)
     return issue
 
 
@@ -285,7 +283,7 @@ def assignment_accept(*, assignment_id: int, actor: AbstractBaseUser) -> Assignm
         if assignment.role == Assignment.Role.LEAD and issue.status == Issue.Status.DISPATCHED:
             issue.status = Issue.Status.IN_PROGRESS
             issue.save(update_fields=["status", "updated_at"])
-            issue_add_update(issue=issue, kind=Update.Kind.ACCEPTED)
+            issue_add_update(issue=issue, kind=Update.Kind.ACCEPTED, agency=assignment.agency)
         Handoff.objects.create(
             issue=issue,
             kind=Handoff.Kind.ACCEPTED,

@@ -199,6 +199,9 @@ class Update(models.Model):
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="updates")
     kind = models.CharField(max_length=16, choices=Kind.choices)
+    agency = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     note = models.TextField(blank=True)
     at = models.DateTimeField(default=timezone.now)
 

@@ -28,4 +28,4 @@ def issue_by_access_token(*, token: str) -> Issue:
 
 
 def issue_public_timeline(*, issue: Issue) -> QuerySet[Update]:
-    return issue.updates.order_by("at", "id")
+    return issue.updates.select_related("agency").order_by("at", "id")

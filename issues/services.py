@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
+from agencies.models import Agency
+
 from .models import Category, Issue, Update, new_tracking_number
 from .signals import issue_submitted
 
@@ -67,9 +69,15 @@ def issue_submit(
     raise RuntimeError("could not draw a free tracking number")  # pragma: no cover
 
 
-def issue_add_update(*, issue: Issue, kind: str, note: str = "") -> Update:
-    """Add one entry to the resident's public timeline. Callers run it in their transaction."""
-    update = Update(issue=issue, kind=kind, note=note)
+def issue_add_update(
+    *, issue: Issue, kind: str, note: str = "", agency: Agency | None = None
+) -> Update:
+    """Add one entry to the resident's public timeline. Callers run it in their transaction.
+
+    ``agency`` names the organisation the resident should know about (the one now handling
+    the issue); no person is ever named on the public timeline.
+    """
+    update = Update(issue=issue, kind=kind, note=note, agency=agency)
     update.full_clean()
     update.save()
     return update

@@ -117,8 +117,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "coordination:after_login"
+LOGOUT_REDIRECT_URL = "issues:home"
 
 # Internationalisation: Chinese first (the city's language), English second.
 LANGUAGE_CODE = "zh-hans"
@@ -156,7 +156,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery. https://docs.celeryq.dev/en/stable/userguide/configuration.html
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 # An eager task that fails must not turn the resident's committed report into an error page;
 # the periodic sweep routes what was left behind.

@@ -1,0 +1,106 @@
+"""The resident's forms: reporting an issue and finding it again."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from .models import Category
+from .selectors import category_choices
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9][0-9 \-]{4,19}$",
+    _("Enter a phone number of digits, with an optional leading + (5 to 20 characters)."),
+)
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
+
+
+class ReportForm(forms.Form):
+    """What a resident tells us; every field is checked and errors name the field."""
+
+    title = forms.CharField(
+        label=_("What is the problem?"),
+        max_length=200,
+        help_text=_("One line, e.g. “Street light broken outside No. 12”."),
+    )
+    description = forms.CharField(
+        label=_("Details"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What happened, since when, and anything that helps us find it."),
+    )
+    category = CategoryChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label=_("I don't know – let the dispatcher decide"),
+    )
+    address = forms.CharField(
+        label=_("Address or place"), max_length=300, required=False
+    )
+    lat = forms.FloatField(
+        label=_("Latitude"), required=False, min_value=-90, max_value=90,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    lon = forms.FloatField(
+        label=_("Longitude"), required=False, min_value=-180, max_value=180,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    contact_name = forms.CharField(label=_("Your name"), max_length=100, required=False)
+    contact_phone = forms.CharField(
+        label=_("Phone"), max_length=32, required=False, validators=[phone_validator],
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    contact_email = forms.EmailField(
+        label=_("Email"), required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("We write to you when your issue is answered."),
+    )
+    anonymous = forms.BooleanField(
+        label=_("Report anonymously"),
+        required=False,
+        help_text=_("Only the dispatch centre will see your contact details."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = category_choices()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        lat, lon = data.get("lat"), data.get("lon")
+        if (lat is None) != (lon is None):
+            missing = "lon" if lon is None else "lat"
+            if missing not in self.errors:
+                self.add_error(missing, _("Give both latitude and longitude, or neither."))
+        if lat is None and lon is None and not data.get("address") and "lat" not in self.errors:
+            self.add_error("address", _("Tell us where: an address, or the coordinates."))
+        return data
+
+
+TOKEN_RE = re.compile(r"(?:/track/)?([A-Za-z0-9_\-]{32,64})/?\s*$")
+
+
+class TrackForm(forms.Form):
+    """Find an issue again from the tracking link (or the code at its end)."""
+
+    code = forms.CharField(
+        label=_("Your tracking link"),
+        max_length=300,
+        help_text=_("Paste the link you were given when you reported the issue."),
+    )
+
+    def clean_code(self) -> str:
+        match = TOKEN_RE.search(self.cleaned_data["code"].strip())
+        if not match:
+            raise forms.ValidationError(
+                _("This is not a tracking link. It looks like …/track/ followed by a long code.")
+            )
+        return match.group(1)
