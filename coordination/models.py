@@ -123,7 +123,9 @@ class Assignment(models.Model):
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="assignments")
     agency = models.ForeignKey(
-        Agency, verbose_name=_("organisation"), on_delete=models.PROTECT,
+        Agency,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
         related_name="assignments",
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
@@ -135,7 +137,10 @@ class Assignment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     done_at = models.DateTimeField(null=True, blank=True)
@@ -241,7 +246,10 @@ class Handoff(models.Model):
         Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     note = models.TextField(_("note"), blank=True)

@@ -8,9 +8,9 @@ update where the resident should know, and grants or keeps object permissions in
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -34,7 +34,7 @@ DEFAULT_RESPONSE_HOURS = 2
 DEFAULT_RESOLUTION_HOURS = 72
 
 
-class TransitionNotAllowed(Exception):  # noqa: N818 - reads as a sentence where it is raised
+class TransitionNotAllowed(Exception):
     """The requested change does not fit the current state (or someone got there first)."""
 
 
@@ -76,7 +76,8 @@ def enqueue_routing(*, issue_id: int) -> bool:
         issue_route_task.delay(issue_id)
     except Exception:  # the broker being down must never lose the resident's issue
         logger.warning(
-            "broker unavailable: issue %s stays submitted until the sweep", issue_id,
+            "broker unavailable: issue %s stays submitted until the sweep",
+            issue_id,
             exc_info=True,
         )
         return False
@@ -126,12 +127,16 @@ def issue_route(*, issue_id: int, routed_by: str = "eager") -> RoutingOutcome | 
             return None  # gone, or another worker got there first
         decision = decide(issue_facts(issue), compiled_rules())
         details = {**decision.as_details(), "routed_by": routed_by}
-        agencies = {
-            a.code: a
-            for a in Agency.objects.filter(
-                code__in=[decision.lead, *decision.co_handlers], active=True
-            )
-        } if decision.lead else {}
+        agencies = (
+            {
+                a.code: a
+                for a in Agency.objects.filter(
+                    code__in=[decision.lead, *decision.co_handlers], active=True
+                )
+            }
+            if decision.lead
+            else {}
+        )
         if decision.lead and decision.lead not in agencies:
             details["reasons"].append(f"lead {decision.lead} is not an active organisation")
             decision = Decision(lead=None, reasons=tuple(details["reasons"]))
@@ -156,7 +161,9 @@ def issue_route(*, issue_id: int, routed_by: str = "eager") -> RoutingOutcome | 
             for code in decision.co_handlers:
                 if code in agencies:
                     _assign(
-                        issue=issue, agency=agencies[code], role=Assignment.Role.CO_HANDLER,
+                        issue=issue,
+                        agency=agencies[code],
+                        role=Assignment.Role.CO_HANDLER,
                         now=now,
                     )
             issue.status = Issue.Status.DISPATCHED
@@ -185,16 +192,16 @@ def issues_stale_submitted(*, older_than) -> list[int]:
 
 
 def dispatch_centre() -> Agency | None:
-    return Agency.objects.filter(kind=Agency.Kind.DISPATCH_CENTRE, active=True).order_by("pk").first()
+    return (
+        Agency.objects.filter(kind=Agency.Kind.DISPATCH_CENTRE, active=True).order_by("pk").first()
+    )
 
 
 def _assign(*, issue: Issue, agency: Agency, role: str, now) -> Assignment:
     """Create one assignment with its deadlines and let the agency's group see the issue."""
     policy = sla_policy_for(category=issue.category, priority=issue.priority)
     response = policy.response_delta if policy else timedelta(hours=DEFAULT_RESPONSE_HOURS)
-    resolution = (
-        policy.resolution_delta if policy else timedelta(hours=DEFAULT_RESOLUTION_HOURS)
-    )
+    resolution = policy.resolution_delta if policy else timedelta(hours=DEFAULT_RESOLUTION_HOURS)
     assignment = Assignment(
         issue=issue,
         agency=agency,
@@ -290,7 +297,10 @@ def assignment_accept(*, assignment_id: int, actor: AbstractBaseUser) -> Assignm
             assignment=assignment,
             to_agency=assignment.agency,
             actor=actor,
-            details={"role": assignment.role, "in_time": not _late(assignment.response_due_at, now)},
+            details={
+                "role": assignment.role,
+                "in_time": not _late(assignment.response_due_at, now),
+            },
             at=now,
         )
     return assignment

@@ -21,7 +21,7 @@ def issue_route(self, issue_id: int) -> dict | None:
 
 @shared_task
 def issues_route_stale() -> int:
-    """Enqueue routing again for issues left ``submitted`` (e.g. filed while the broker was down)."""
+    """Enqueue routing again for issues left ``submitted`` (filed while the broker was down)."""
     cutoff = timezone.now() - settings.ROUTING_STALE_AFTER
     ids = services.issues_stale_submitted(older_than=cutoff)
     for issue_id in ids:

@@ -25,12 +25,26 @@ class UpdateInline(admin.TabularInline):
 class IssueAdmin(admin.ModelAdmin):
     """Read-mostly: issues change state through the workflow pages, never by hand here."""
 
-    list_display = ("tracking_number", "title", "category", "status", "priority", "channel", "created_at")
+    list_display = (
+        "tracking_number",
+        "title",
+        "category",
+        "status",
+        "priority",
+        "channel",
+        "created_at",
+    )
     list_filter = ("status", "priority", "channel")
     search_fields = ("tracking_number", "title")
     date_hierarchy = "created_at"
     readonly_fields = (
-        "tracking_number", "status", "channel", "created_at", "routed_at", "resolved_at",
-        "closed_at", "reporter",
+        "tracking_number",
+        "status",
+        "channel",
+        "created_at",
+        "routed_at",
+        "resolved_at",
+        "closed_at",
+        "reporter",
     )
     inlines = [UpdateInline]

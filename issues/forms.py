@@ -42,24 +42,32 @@ class ReportForm(forms.Form):
         required=False,
         empty_label=_("I don't know – let the dispatcher decide"),
     )
-    address = forms.CharField(
-        label=_("Address or place"), max_length=300, required=False
-    )
+    address = forms.CharField(label=_("Address or place"), max_length=300, required=False)
     lat = forms.FloatField(
-        label=_("Latitude"), required=False, min_value=-90, max_value=90,
+        label=_("Latitude"),
+        required=False,
+        min_value=-90,
+        max_value=90,
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
     lon = forms.FloatField(
-        label=_("Longitude"), required=False, min_value=-180, max_value=180,
+        label=_("Longitude"),
+        required=False,
+        min_value=-180,
+        max_value=180,
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
     contact_name = forms.CharField(label=_("Your name"), max_length=100, required=False)
     contact_phone = forms.CharField(
-        label=_("Phone"), max_length=32, required=False, validators=[phone_validator],
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        validators=[phone_validator],
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
     contact_email = forms.EmailField(
-        label=_("Email"), required=False,
+        label=_("Email"),
+        required=False,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         help_text=_("We write to you when your issue is answered."),
     )

@@ -10,7 +10,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from platform_gov.bilingual import BilingualName

@@ -10,18 +10,16 @@ from .models import Category, Issue, Update
 
 def category_choices() -> QuerySet[Category]:
     """Active categories, parents before their children, for forms and the API."""
-    return Category.objects.filter(active=True).select_related("parent").order_by(
-        "parent__code", "code"
+    return (
+        Category.objects.filter(active=True)
+        .select_related("parent")
+        .order_by("parent__code", "code")
     )
 
 
 def issue_by_access_token(*, token: str) -> Issue:
     """The issue behind a resident's link; 404 when no issue has that token."""
-    issue = (
-        Issue.objects.select_related("category")
-        .filter(access_token=token)
-        .first()
-    )
+    issue = Issue.objects.select_related("category").filter(access_token=token).first()
     if issue is None:
         raise Http404("No issue has this tracking link.")
     return issue

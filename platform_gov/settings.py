@@ -99,7 +99,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    # Tests serve requests from short-lived threads: persistent connections would outlive
+    # them and keep the test database from being dropped.
+    DATABASES["default"]["CONN_MAX_AGE"] = (
+        0 if TESTING else env.int("DATABASE_CONN_MAX_AGE", default=60)
+    )
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -141,6 +145,10 @@ STORAGES = {
         )
     },
 }
+
+# In development and tests serve static files straight from the apps (no collectstatic).
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # Redis: the Celery broker and the cache. Without it, tasks run eagerly after commit.
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -185,7 +193,7 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE = {
     "route-stale-submitted-issues": {
         "task": "coordination.tasks.issues_route_stale",
-        "schedule": timedelta(seconds=30),
+        "schedule": timedelta(seconds=env.int("ROUTING_SWEEP_INTERVAL_SECONDS", default=30)),
     },
 }
 

@@ -85,18 +85,43 @@ def celery_worker_process(transactional_db, tmp_path):
     the test fails to help find out why.
     """
     name = f"testworker-{uuid.uuid4().hex[:8]}@localhost"
-    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        # Beat runs inside this worker (-B) and sweeps often, so the sweep can be seen at work.
+        "ROUTING_SWEEP_INTERVAL_SECONDS": "2",
+        "ROUTING_STALE_AFTER_SECONDS": "5",
+    }
     log_path = tmp_path / "worker.log"
     celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
-                celery, "-A", "platform_gov", "worker",
-                "-Q", "routing,default", "-P", "solo", "-n", name,
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "--purge", "-l", "INFO",
+                celery,
+                "-A",
+                "platform_gov",
+                "worker",
+                "-Q",
+                "routing,default",
+                "-P",
+                "solo",
+                "-n",
+                name,
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-B",
+                "--schedule",
+                str(tmp_path / "beat-schedule"),
+                "--purge",
+                "-l",
+                "INFO",
             ],
-            cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
         deadline = time.monotonic() + 60
@@ -114,7 +139,23 @@ def celery_worker_process(transactional_db, tmp_path):
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+        _wait_for_other_sessions_to_end()
         print(log_path.read_text()[-4000:])
+
+
+def _wait_for_other_sessions_to_end(timeout: float = 10.0) -> None:
+    """Let the worker's database sessions close, so the test database can be dropped."""
+    query = (
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(query)
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.1)
 
 
 def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2):

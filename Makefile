@@ -1,0 +1,62 @@
+# Daily commands. `make run` and `make test` work on a fresh machine with Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+MANAGE := $(BIN)/python manage.py
+# `make run` uses nothing but this machine: no database server, no broker.
+EMBEDDED := env -u DATABASE_URL -u REDIS_URL DJANGO_DEBUG=1
+
+.PHONY: install run stack test test-sqlite lint bench messages clean
+
+install: $(VENV)/.installed .env
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# A local secret key of this checkout's own, never committed (see .env.example).
+.env:
+	@echo "DJANGO_SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
+	@echo "created .env with a new local DJANGO_SECRET_KEY"
+
+run: install
+	$(EMBEDDED) $(MANAGE) migrate --noinput
+	$(EMBEDDED) $(MANAGE) seed_demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	$(EMBEDDED) $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+stack: install
+	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { echo "make stack needs DATABASE_URL and REDIS_URL"; exit 2; }
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	trap 'kill 0' INT TERM EXIT; \
+	DJANGO_SECURE_SSL_REDIRECT=0 $(BIN)/celery -A platform_gov worker -Q routing,default -l INFO & \
+	DJANGO_SECURE_SSL_REDIRECT=0 $(BIN)/celery -A platform_gov beat -l INFO --schedule $(VENV)/celerybeat-schedule & \
+	DJANGO_SECURE_SSL_REDIRECT=0 $(BIN)/gunicorn platform_gov.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - & \
+	wait
+
+test: install
+	$(BIN)/python -m pytest
+
+# The same suite on SQLite, without the services (what a laptop without them runs).
+test-sqlite: install
+	env -u DATABASE_URL -u REDIS_URL -u REQUIRE_SERVICES $(BIN)/python -m pytest -m "not services and not worker"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+
+bench: install
+	$(BIN)/python -m bench.routing
+
+messages: install
+	$(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench
+	$(MANAGE) compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
