@@ -183,10 +183,16 @@ class Assignment(models.Model):
         return self.status in self.ACTIVE_STATUSES
 
     def is_overdue(self, now=None) -> bool:
+        """Late to sign for (while pending), or late to resolve (while active)."""
+        if not self.is_active:
+            return False
         now = now or timezone.now()
-        if self.status == self.Status.PENDING and self.response_due_at:
-            return now > self.response_due_at
-        return self.is_active and self.due_at is not None and now > self.due_at
+        late_response = (
+            self.status == self.Status.PENDING
+            and self.response_due_at is not None
+            and now > self.response_due_at
+        )
+        return late_response or (self.due_at is not None and now > self.due_at)
 
 
 class HandoffQuerySet(models.QuerySet):
@@ -245,11 +251,12 @@ class Handoff(models.Model):
     to_agency = models.ForeignKey(
         Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # PROTECT: a person who acted on a case stays on its record; deactivate, never delete.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     note = models.TextField(_("note"), blank=True)
@@ -268,8 +275,11 @@ class Handoff(models.Model):
         return f"{self.issue_id} {self.kind} @ {self.at:%Y-%m-%d %H:%M}"
 
     def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
+        if not self._state.adding:
             raise TypeError("Handoffs are append-only; they cannot be changed.")
+        # Always an INSERT: a new object given an existing primary key must fail, not
+        # silently overwrite that row.
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -19,7 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
-    form = ReportForm(request.POST or None)
+    form = ReportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             issue = issue_submit(**form.cleaned_data, reporter=request.user)
@@ -41,11 +41,11 @@ def submitted(request: HttpRequest, access_token: str) -> HttpResponse:
 
 
 def track_lookup(request: HttpRequest) -> HttpResponse:
-    form = TrackForm(request.GET or None)
-    if request.GET and form.is_valid():
+    form = TrackForm(request.GET if "code" in request.GET else None)
+    if form.is_bound and form.is_valid():
         return redirect("issues:track", access_token=form.cleaned_data["code"])
     return render(
-        request, "issues/track_lookup.html", {"form": form}, status=400 if request.GET else 200
+        request, "issues/track_lookup.html", {"form": form}, status=400 if form.is_bound else 200
     )
 
 

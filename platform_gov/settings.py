@@ -88,8 +88,11 @@ TEMPLATES = [
 
 # Database: SQLite by default, PostgreSQL when DATABASE_URL says so.
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-db-url
+# An empty DATABASE_URL counts as unset, as compose files often pass one through empty.
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": environ.Env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    ),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so two writers queue instead of

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
@@ -34,13 +34,13 @@ def _broker_state() -> str:
             settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1
         )
         return "ok" if client.ping() else "down"
-    except redis.RedisError:
+    except (redis.RedisError, ValueError):  # ValueError: not a Redis URL at all
         logger.warning("health check: broker unavailable")
         return "down"
 
 
 @never_cache
-@require_GET
+@require_safe  # GET and HEAD: load balancers often probe with HEAD
 def healthz(request: HttpRequest) -> JsonResponse:
     """``200`` with each part's state when all required parts answer, else ``503``."""
     database = "ok" if _database_ok() else "down"
