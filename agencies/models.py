@@ -38,6 +38,8 @@ class Area(BilingualName):
         related_name="children",
     )
     geometry = models.JSONField(_("boundary (GeoJSON)"))
+    # Compiled routing rule sets embed areas and agencies: a change here recompiles them.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["code"]
@@ -94,6 +96,7 @@ class Agency(BilingualName):
     group = models.OneToOneField(
         Group, null=True, blank=True, editable=False, on_delete=models.SET_NULL
     )
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["code"]

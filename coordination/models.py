@@ -14,27 +14,80 @@ from agencies.models import Agency
 from issues.models import Category, Issue
 
 
-class RoutingRule(models.Model):
-    """Send issues of a category (and, optionally, its sub-categories) to a lead agency.
+class RuleSet(models.Model):
+    """One version of the routing rules: a draft, the one active version, or a retired one.
 
-    Rules are tried in ``position`` order, lowest first, ties broken by id; the first rule
-    that matches decides the lead and its co-handlers. An issue no rule matches goes to triage
-    at the dispatch centre.
+    Drafts are edited and validated; publishing makes a draft (or, to roll back, a retired
+    version) the single active version and retires the one before. Published versions are
+    never edited again, so every issue's routing can be replayed against the version that
+    decided it. Each publication is recorded with who and when.
     """
 
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        RETIRED = "retired", _("Retired")
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    based_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("rule set")
+        verbose_name_plural = _("rule sets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="active"),
+                name="%(app_label)s_%(class)s_one_active",
+                violation_error_message=_("Only one rule set can be active."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version} ({self.get_status_display()})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class Rule(models.Model):
+    """One routing rule of a rule set: conditions on an issue's facts and what to do.
+
+    ``conditions`` and ``actions`` hold the JSON the routing engine reads (see
+    ``coordination.routing.model.RuleSpec``): for example all of category under ``noise``
+    and keyword any of 工地, 施工 → lead ``housing``, co-handler the street office of the place.
+    """
+
+    ruleset = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="rules")
     name = models.CharField(_("name"), max_length=200)
     position = models.PositiveIntegerField(_("position"), default=100)
-    category = models.ForeignKey(
-        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="rules"
-    )
-    include_subcategories = models.BooleanField(_("include sub-categories"), default=True)
-    lead = models.ForeignKey(
-        Agency, verbose_name=_("lead organisation"), on_delete=models.PROTECT, related_name="+"
-    )
-    co_handlers = models.ManyToManyField(
-        Agency, verbose_name=_("co-handlers"), blank=True, related_name="+"
-    )
-    active = models.BooleanField(_("active"), default=True)
+    conditions = models.JSONField(_("conditions"), default=dict, blank=True)
+    actions = models.JSONField(_("actions"), default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["position", "id"]
@@ -44,6 +97,46 @@ class RoutingRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def as_json(self) -> dict:
+        return {
+            "id": self.pk,
+            "name": self.name,
+            "position": self.position,
+            "conditions": self.conditions or {},
+            "actions": self.actions or {},
+        }
+
+
+class RuleSetPublication(models.Model):
+    """Who made which rule set active, when, and whether it was a rollback."""
+
+    class Action(models.TextChoices):
+        PUBLISH = "publish", _("Published")
+        ROLLBACK = "rollback", _("Rolled back to")
+
+    ruleset = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="publications")
+    previous = models.ForeignKey(
+        RuleSet, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("rule set publication")
+        verbose_name_plural = _("rule set publications")
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} v{self.ruleset.version}"
+
 
 class SLAPolicy(models.Model):
     """How long an agency has to respond (sign for) and to resolve an assignment.
@@ -52,6 +145,14 @@ class SLAPolicy(models.Model):
     alone, then the default (neither). Hours are calendar hours for now.
     """
 
+    code = models.SlugField(
+        _("code"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "Name a policy so that routing rules can choose it (a rule's deadline policy)."
+        ),
+    )
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.CASCADE, related_name="sla_policies"
     )
@@ -72,6 +173,12 @@ class SLAPolicy(models.Model):
                 violation_error_message=_(
                     "A policy for this category and priority exists already."
                 ),
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=~Q(code=""),
+                name="%(app_label)s_%(class)s_unique_code",
+                violation_error_message=_("Another deadline policy has this code."),
             ),
             # NULL is distinct in a unique index, so the city-wide defaults need their own.
             models.UniqueConstraint(

@@ -44,3 +44,8 @@ def is_agency_member(user: User) -> bool:
 def can_work_assignment(user: User, assignment: Assignment) -> bool:
     """Staff of the assigned agency act on its assignment; nobody else does."""
     return assignment.agency_id in user_agency_ids(user)
+
+
+def can_manage_rules(user: User) -> bool:
+    """Administrators (and whoever they give the rule-set permission) manage routing rules."""
+    return user.is_authenticated and user.has_perm("coordination.change_ruleset")

@@ -9,7 +9,7 @@ from django.http import Http404
 from agencies.models import Agency
 from issues.models import Category, Issue
 
-from .models import Assignment, Handoff, RoutingRule, SLAPolicy
+from .models import Assignment, Handoff, SLAPolicy
 from .permissions import is_dispatcher, user_agency_ids
 
 
@@ -64,15 +64,6 @@ def triage_queue() -> QuerySet[Issue]:
 
 def dispatchable_agencies() -> QuerySet[Agency]:
     return Agency.objects.filter(active=True).exclude(kind=Agency.Kind.DISPATCH_CENTRE)
-
-
-def active_rules() -> QuerySet[RoutingRule]:
-    return (
-        RoutingRule.objects.filter(active=True, lead__active=True)
-        .select_related("category", "lead")
-        .prefetch_related("co_handlers")
-        .order_by("position", "id")
-    )
 
 
 def sla_policy_for(*, category: Category | None, priority: str) -> SLAPolicy | None:

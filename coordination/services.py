@@ -23,9 +23,10 @@ from agencies.services import agency_group
 from issues.models import Issue, Update
 from issues.services import issue_add_update
 
-from .models import Assignment, Handoff
-from .routing import Decision, IssueFacts, Rule, decide
-from .selectors import active_rules, sla_policy_for
+from .models import Assignment, Handoff, SLAPolicy
+from .routing.model import Decision
+from .rulesets import active_ruleset, decide_for, facts_as_json, issue_facts
+from .selectors import sla_policy_for
 
 logger = logging.getLogger(__name__)
 
@@ -87,34 +88,15 @@ def enqueue_routing(*, issue_id: int) -> bool:
 # ------------------------------------------------------------------------------- routing
 
 
-def compiled_rules() -> list[Rule]:
-    """The active routing rules as plain data for the engine."""
-    return [
-        Rule(
-            id=rule.pk,
-            name=rule.name,
-            category=rule.category.code,
-            lead=rule.lead.code,
-            co_handlers=tuple(sorted(a.code for a in rule.co_handlers.all() if a.active)),
-            include_subcategories=rule.include_subcategories,
-            position=rule.position,
-        )
-        for rule in active_rules()
-    ]
-
-
-def issue_facts(issue: Issue) -> IssueFacts:
-    path = tuple(c.code for c in issue.category.ancestors()) if issue.category else ()
-    return IssueFacts(category_path=path, priority=issue.priority, channel=issue.channel)
-
-
 def issue_route(*, issue_id: int, routed_by: str = "eager") -> RoutingOutcome | None:
-    """Route a submitted issue by the active rules: dispatch it, or send it to triage.
+    """Route a submitted issue by the active rule set: dispatch it, or send it to triage.
 
     Idempotent: the issue row is locked and only an issue still ``submitted`` is routed, so
     running it twice, or twice at once, makes one set of assignments; the second run returns
-    None. Writes one Handoff (``routed`` or ``triaged``) naming the rule that matched, and
-    grants the assigned agencies' groups permission to view the issue.
+    None. Writes one Handoff (``routed`` or ``triaged``) carrying the decision with its
+    reasons, the facts it was made on and the rule set version, records that version on the
+    issue, applies a priority the rules set, and grants the assigned agencies' groups
+    permission to view the issue.
     """
     with transaction.atomic():
         issue = (
@@ -125,27 +107,33 @@ def issue_route(*, issue_id: int, routed_by: str = "eager") -> RoutingOutcome | 
         )
         if issue is None or issue.status != Issue.Status.SUBMITTED:
             return None  # gone, or another worker got there first
-        decision = decide(issue_facts(issue), compiled_rules())
-        details = {**decision.as_details(), "routed_by": routed_by}
-        agencies = (
-            {
-                a.code: a
-                for a in Agency.objects.filter(
-                    code__in=[decision.lead, *decision.co_handlers], active=True
-                )
-            }
-            if decision.lead
-            else {}
-        )
+        ruleset = active_ruleset()
+        facts = issue_facts(issue)
+        decision = decide_for(facts, ruleset)
+        codes = [decision.lead, *decision.co_handlers] if decision.lead else []
+        agencies = {a.code: a for a in Agency.objects.filter(code__in=codes, active=True)}
         if decision.lead and decision.lead not in agencies:
-            details["reasons"].append(f"lead {decision.lead} is not an active organisation")
-            decision = Decision(lead=None, reasons=tuple(details["reasons"]))
-            details["lead"] = None
+            decision = Decision(
+                lead=None,
+                matched=decision.matched,
+                areas=decision.areas,
+                reasons=(*decision.reasons, f"lead {decision.lead} is not an active organisation"),
+            )
+        details = {
+            **decision.as_details(),
+            "ruleset": {"id": ruleset.pk, "version": ruleset.version} if ruleset else None,
+            "facts": facts_as_json(facts),
+            "routed_by": routed_by,
+        }
         now = timezone.now()
+        issue.routed_at = now
+        issue.routing_version = ruleset.version if ruleset else None
+        if decision.priority:
+            issue.priority = decision.priority
+        changed = ["status", "routed_at", "routing_version", "priority", "updated_at"]
         if decision.to_triage:
             issue.status = Issue.Status.TRIAGE
-            issue.routed_at = now
-            issue.save(update_fields=["status", "routed_at", "updated_at"])
+            issue.save(update_fields=changed)
             Handoff.objects.create(
                 issue=issue,
                 kind=Handoff.Kind.TRIAGED,
@@ -156,8 +144,9 @@ def issue_route(*, issue_id: int, routed_by: str = "eager") -> RoutingOutcome | 
             )
             issue_add_update(issue=issue, kind=Update.Kind.TRIAGED)
         else:
+            policy = _named_policy(decision.deadline_policy)
             lead = agencies[decision.lead]
-            _assign(issue=issue, agency=lead, role=Assignment.Role.LEAD, now=now)
+            _assign(issue=issue, agency=lead, role=Assignment.Role.LEAD, now=now, policy=policy)
             for code in decision.co_handlers:
                 if code in agencies:
                     _assign(
@@ -165,10 +154,10 @@ def issue_route(*, issue_id: int, routed_by: str = "eager") -> RoutingOutcome | 
                         agency=agencies[code],
                         role=Assignment.Role.CO_HANDLER,
                         now=now,
+                        policy=policy,
                     )
             issue.status = Issue.Status.DISPATCHED
-            issue.routed_at = now
-            issue.save(update_fields=["status", "routed_at", "updated_at"])
+            issue.save(update_fields=changed)
             Handoff.objects.create(
                 issue=issue,
                 kind=Handoff.Kind.ROUTED,
@@ -180,6 +169,10 @@ def issue_route(*, issue_id: int, routed_by: str = "eager") -> RoutingOutcome | 
             )
             issue_add_update(issue=issue, kind=Update.Kind.DISPATCHED, agency=lead)
     return RoutingOutcome(issue_id=issue_id, decision=decision, routed_by=routed_by)
+
+
+def _named_policy(code: str | None) -> SLAPolicy | None:
+    return SLAPolicy.objects.filter(code=code).first() if code else None
 
 
 def issues_stale_submitted(*, older_than) -> list[int]:
@@ -197,9 +190,15 @@ def dispatch_centre() -> Agency | None:
     )
 
 
-def _assign(*, issue: Issue, agency: Agency, role: str, now) -> Assignment:
-    """Create one assignment with its deadlines and let the agency's group see the issue."""
-    policy = sla_policy_for(category=issue.category, priority=issue.priority)
+def _assign(
+    *, issue: Issue, agency: Agency, role: str, now, policy: SLAPolicy | None = None
+) -> Assignment:
+    """Create one assignment with its deadlines and let the agency's group see the issue.
+
+    ``policy`` is the deadline policy a routing rule named; otherwise the most specific
+    policy for the issue's category and priority applies.
+    """
+    policy = policy or sla_policy_for(category=issue.category, priority=issue.priority)
     response = policy.response_delta if policy else timedelta(hours=DEFAULT_RESPONSE_HOURS)
     resolution = policy.resolution_delta if policy else timedelta(hours=DEFAULT_RESOLUTION_HOURS)
     assignment = Assignment(

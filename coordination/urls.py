@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import rules_views, views
 
 app_name = "coordination"
 
@@ -23,5 +23,21 @@ urlpatterns = [
         "dispatch/issues/<int:issue_id>/dispatch/",
         views.issue_dispatch_view,
         name="issue_dispatch",
+    ),
+    path("coordination/rules/", rules_views.ruleset_list, name="ruleset_list"),
+    path(
+        "coordination/rules/<int:ruleset_id>/",
+        rules_views.ruleset_detail,
+        name="ruleset_detail",
+    ),
+    path(
+        "coordination/rules/<int:ruleset_id>/publish/",
+        rules_views.ruleset_publish_view,
+        name="ruleset_publish",
+    ),
+    path(
+        "coordination/rules/<int:ruleset_id>/draft/",
+        rules_views.ruleset_draft_view,
+        name="ruleset_draft",
     ),
 ]

@@ -150,6 +150,10 @@ class Issue(models.Model):
         related_name="reported_issues",
     )
     resolution = models.TextField(_("resolution"), blank=True)
+    # The version of the routing rules that decided this issue (none: by hand or not yet).
+    routing_version = models.PositiveIntegerField(
+        _("routed by rule set version"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("filed at"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     routed_at = models.DateTimeField(null=True, blank=True)

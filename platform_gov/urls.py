@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("issues.urls")),
     path("", include("coordination.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("api/v1/", include("coordination.api.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

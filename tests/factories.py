@@ -3,13 +3,15 @@ their permission groups, as production code does."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import factory
 from django.contrib.auth import get_user_model
 
 from agencies.geometry import rectangle
 from agencies.models import Agency, Area, Membership
 from agencies.services import agency_group, membership_set
-from coordination.models import Assignment, RoutingRule, SLAPolicy
+from coordination.models import Assignment, Rule, RuleSet, SLAPolicy
 from issues.models import Category, Issue
 
 PASSWORD = "correct-horse-battery-staple"
@@ -94,19 +96,58 @@ class IssueFactory(factory.django.DjangoModelFactory):
     contact_email = "lihua@example.org"
 
 
-class RoutingRuleFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = RoutingRule
-        skip_postgeneration_save = True
+def active_ruleset() -> RuleSet:
+    """The active rule set, created (and made active directly) when there is none."""
+    ruleset = RuleSet.objects.filter(status=RuleSet.Status.ACTIVE).first()
+    if ruleset is None:
+        version = (
+            RuleSet.objects.order_by("-version").values_list("version", flat=True).first() or 0
+        ) + 1
+        ruleset = RuleSet.objects.create(version=version, status=RuleSet.Status.ACTIVE)
+    return ruleset
 
-    name = factory.Sequence(lambda n: f"rule {n}")
-    category = factory.SubFactory(CategoryFactory)
-    lead = factory.SubFactory(AgencyFactory)
 
-    @factory.post_generation
-    def co_handlers(obj, create, extracted, **kwargs):
-        if create and extracted:
-            obj.co_handlers.set(extracted)
+def routing_rule(
+    *,
+    category: Category | None = None,
+    lead: Agency | None = None,
+    co_handlers: Sequence[Agency] = (),
+    position: int = 100,
+    include_subcategories: bool = True,
+    name: str | None = None,
+    ruleset: RuleSet | None = None,
+) -> Rule:
+    """A rule "category (and its children) → lead, co-handlers" in the active rule set.
+
+    The returned rule also carries ``category`` and ``lead`` as plain attributes for tests.
+    """
+    category = category or CategoryFactory()
+    lead = lead or AgencyFactory()
+    rule = Rule.objects.create(
+        ruleset=ruleset or active_ruleset(),
+        name=name or f"{category.code} → {lead.code}",
+        position=position,
+        conditions={
+            "all": [
+                {
+                    "field": "category",
+                    "op": "under" if include_subcategories else "is",
+                    "value": category.code,
+                }
+            ]
+        },
+        actions={
+            "lead": {"type": "agency", "agency": lead.code},
+            "co_handlers": [{"type": "agency", "agency": a.code} for a in co_handlers],
+            "stop": True,
+        },
+    )
+    rule.category, rule.lead = category, lead
+    return rule
+
+
+# The name the first tests used; a function now, since a rule lives in a rule set.
+RoutingRuleFactory = routing_rule
 
 
 class SLAPolicyFactory(factory.django.DjangoModelFactory):

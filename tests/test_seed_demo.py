@@ -12,7 +12,8 @@ from django.test import Client
 
 from agencies.geometry import point_in_geometry
 from agencies.models import Agency, Area, Membership
-from coordination.models import Assignment, RoutingRule, SLAPolicy
+from coordination.models import Assignment, RuleSet, SLAPolicy
+from coordination.rulesets import ruleset_problems
 from issues.models import Category, Issue
 from issues.services import issue_submit
 
@@ -117,17 +118,21 @@ def test_categories_form_two_levels_with_unique_service_codes(seeded):
     assert len(codes) == len(set(codes))
 
 
-def test_every_rule_leads_to_an_active_organisation(seeded):
-    rules = RoutingRule.objects.select_related("lead")
-    assert rules.exists()
-    for rule in rules:
-        assert rule.lead.active, rule.name
-        assert not rule.lead.is_dispatch_centre, rule.name
+def test_the_demo_rule_set_is_published_and_valid(seeded):
+    ruleset = RuleSet.objects.get()
+    assert ruleset.status == RuleSet.Status.ACTIVE
+    assert ruleset.rules.count() >= 20
+    assert ruleset_problems(ruleset=ruleset) == []
 
 
 def test_some_category_is_left_to_triage(seeded):
-    ruled = set(RoutingRule.objects.values_list("category_id", flat=True))
-    assert Category.objects.filter(parent=None).exclude(pk__in=ruled).exists()
+    named = {
+        condition["value"]
+        for rule in RuleSet.objects.get().rules.all()
+        for condition in rule.conditions.get("all", [])
+        if condition["field"] == "category"
+    }
+    assert Category.objects.filter(parent=None).exclude(code__in=named).exists()
 
 
 def test_a_default_deadline_policy_exists(seeded):
@@ -195,7 +200,6 @@ def test_quiet_leaves_out_the_logins(seeded):
 
 def test_an_issue_with_a_rule_is_dispatched_to_its_lead(seeded, django_capture_on_commit_callbacks):
     category = Category.objects.get(code="construction-noise-night")
-    rule = RoutingRule.objects.get(category=category)
     with django_capture_on_commit_callbacks(execute=True):
         issue = issue_submit(
             title="工地夜间施工",
@@ -207,14 +211,14 @@ def test_an_issue_with_a_rule_is_dispatched_to_its_lead(seeded, django_capture_o
     issue.refresh_from_db()
     assert issue.status == Issue.Status.DISPATCHED
     lead = issue.assignments.get(role=Assignment.Role.LEAD)
-    assert lead.agency == rule.lead
     assert lead.agency.code == "housing"
     co_handlers = set(
         issue.assignments.filter(role=Assignment.Role.CO_HANDLER).values_list(
             "agency__code", flat=True
         )
     )
-    assert co_handlers == {a.code for a in rule.co_handlers.all()}
+    # The police, and the street office whose area holds the place (属地).
+    assert co_handlers == {"police", "street-east"}
 
 
 def test_an_issue_without_a_rule_goes_to_triage(seeded, django_capture_on_commit_callbacks):

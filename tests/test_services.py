@@ -18,7 +18,7 @@ from django.utils import timezone
 from agencies.models import Agency, Membership
 from agencies.services import membership_set
 from coordination import services
-from coordination.models import Assignment, Handoff
+from coordination.models import Assignment, Handoff, RuleSet
 from coordination.selectors import agency_queue, issue_for_user, issues_visible_to
 from coordination.services import TransitionNotAllowed
 from coordination.tasks import issues_route_stale
@@ -280,7 +280,8 @@ def test_issue_no_rule_covers_waits_in_triage_with_reasons(
     assert kinds(issue) == [Handoff.Kind.SUBMITTED, Handoff.Kind.TRIAGED]
     triaged = issue.handoffs.get(kind=Handoff.Kind.TRIAGED)
     assert triaged.details["reasons"]
-    assert any("wages" in reason for reason in triaged.details["reasons"])
+    assert any("no rule matched" in reason for reason in triaged.details["reasons"])
+    assert triaged.details["facts"]["category_path"] == ["wages"]
     assert triaged.details["rule"] is None
     assert triaged.note
     assert triaged.to_agency == dispatch_centre
@@ -294,9 +295,9 @@ def test_issue_without_a_category_waits_in_triage(submit_and_route, noise_rule, 
     assert issue.handoffs.get(kind=Handoff.Kind.TRIAGED).details["reasons"]
 
 
-def test_inactive_rule_is_not_used(submit_and_route, noise, noise_rule, dispatch_centre):
-    noise_rule.active = False
-    noise_rule.save()
+def test_a_rule_only_in_a_draft_is_not_used(submit_and_route, noise, dispatch_centre):
+    draft = RuleSet.objects.create(version=99, status=RuleSet.Status.DRAFT)
+    RoutingRuleFactory(category=noise, ruleset=draft)
 
     issue = submit_and_route(category=noise)
 

@@ -54,3 +54,40 @@ def test_issue_never_enqueued_is_routed_by_the_beat_sweep(celery_worker_process)
     # Younger than the stale threshold (5 s here): left alone until it is stale too.
     fresh.refresh_from_db()
     assert Handoff.objects.filter(issue=fresh, kind="routed").count() <= 1
+
+
+def test_publishing_a_new_version_changes_what_the_running_worker_decides(
+    celery_worker_process,
+):
+    from coordination.rulesets import rule_save, ruleset_draft_create, ruleset_publish
+    from tests.factories import UserFactory
+
+    noise = CategoryFactory(code="noise")
+    AgencyFactory(code="housing")
+    AgencyFactory(code="police")
+    admin = UserFactory(is_superuser=True)
+
+    def publish(lead: str) -> None:
+        draft = ruleset_draft_create(actor=admin)
+        rule_save(
+            ruleset=draft,
+            name=f"noise → {lead}",
+            conditions={"all": [{"field": "category", "op": "under", "value": "noise"}]},
+            actions={"lead": {"type": "agency", "agency": lead}},
+        )
+        ruleset_publish(ruleset_id=draft.pk, actor=admin)
+
+    def routed_lead(title: str) -> tuple[str, dict]:
+        issue = issue_submit(title=title, description="night noise", category=noise, address="x")
+        handoff = wait_for(lambda: Handoff.objects.filter(issue=issue, kind="routed").first())
+        assert handoff.details["routed_by"] == celery_worker_process
+        return handoff.to_agency.code, handoff.details["ruleset"]
+
+    publish("housing")
+    assert routed_lead("first")[0] == "housing"
+
+    publish("police")  # the worker keeps running: no restart
+    lead, ruleset = routed_lead("second")
+
+    assert lead == "police"
+    assert ruleset["version"] == 2

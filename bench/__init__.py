@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench.routing`` measures the pure routing engine."""
