@@ -142,7 +142,8 @@ class SLAPolicy(models.Model):
     """How long an agency has to respond (sign for) and to resolve an assignment.
 
     The most specific policy wins: category and priority, then category alone, then priority
-    alone, then the default (neither). Hours are calendar hours for now.
+    alone, then the default (neither). Hours are working hours of the city's calendar (weekends
+    and public holidays off), unless the policy counts round the clock.
     """
 
     code = models.SlugField(
@@ -161,6 +162,11 @@ class SLAPolicy(models.Model):
     )
     response_hours = models.PositiveIntegerField(_("hours to respond"), default=2)
     resolution_hours = models.PositiveIntegerField(_("hours to resolve"), default=72)
+    round_the_clock = models.BooleanField(
+        _("count every hour"),
+        default=False,
+        help_text=_("Count calendar hours, not working hours (for urgent matters)."),
+    )
 
     class Meta:
         verbose_name = _("deadline policy")
@@ -239,6 +245,9 @@ class Assignment(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
+    sla_policy = models.ForeignKey(
+        SLAPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     response_due_at = models.DateTimeField(_("accept by"), null=True, blank=True)
     due_at = models.DateTimeField(_("resolve by"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -252,6 +261,11 @@ class Assignment(models.Model):
     )
     done_at = models.DateTimeField(null=True, blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
+    # Summoned by a street office's whistle (吹哨报到): a short deadline to respond.
+    summoned = models.BooleanField(_("summoned by whistle"), default=False)
+    # Sent back to the same lead after a low rating or a reopen (返工).
+    redo = models.BooleanField(_("redo"), default=False)
+    extended = models.BooleanField(_("deadline extended"), default=False)
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -302,6 +316,130 @@ class Assignment(models.Model):
         return late_response or (self.due_at is not None and now > self.due_at)
 
 
+class CoordinationRequest(models.Model):
+    """An agency's request that only the dispatcher may grant: the obligatory passage point.
+
+    Bounce-back (退单), transfer (转办), co-handling (协办), extension (延期) and an appeal
+    against an unfair rating all wait here, ``open``, until the dispatcher approves or
+    rejects them. Both the request and the decision are handoffs. ``payload`` carries what the
+    kind needs: ``suggested_agency``, ``agencies``, ``until`` or ``feedback``.
+    """
+
+    class Kind(models.TextChoices):
+        BOUNCE = "bounce", _("Bounce-back (退单)")
+        TRANSFER = "transfer", _("Transfer (转办)")
+        COHANDLE = "cohandle", _("Co-handling (协办)")
+        EXTENSION = "extension", _("Extension (延期)")
+        APPEAL = "appeal", _("Rating appeal")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the dispatcher")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="coordination_requests")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="requests")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    reason = models.TextField(_("reason"), max_length=2000)
+    payload = models.JSONField(default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = _("coordination request")
+        verbose_name_plural = _("coordination requests")
+        indexes = [models.Index(fields=["status", "kind"], name="coord_request_open")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "kind"],
+                condition=Q(status="open"),
+                name="%(app_label)s_%(class)s_one_open_per_kind",
+                violation_error_message=_("A request of this kind is already waiting."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.issue.tracking_number} ({self.status})"
+
+
+class DeadlineEvent(models.Model):
+    """A warning, reminder or escalation (督办) sent for one deadline, at most once.
+
+    The unique constraint is what makes the periodic sweep safe to run often and twice at
+    once: a step for a given deadline is recorded once and never repeated. An extension
+    moves the deadline, so the steps may come again for the new one.
+    """
+
+    class Clock(models.TextChoices):
+        RESPONSE = "response", _("Accept")
+        RESOLUTION = "resolution", _("Resolve")
+
+    class Step(models.TextChoices):
+        WARNING = "warning", _("Deadline near")
+        REMINDER = "reminder", _("Deadline reached")
+        MANAGERS = "managers", _("Escalated to the organisation's managers")
+        DISPATCHER = "dispatcher", _("Escalated to the dispatcher")
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="deadline_events"
+    )
+    clock = models.CharField(max_length=16, choices=Clock.choices)
+    step = models.CharField(max_length=16, choices=Step.choices)
+    due_at = models.DateTimeField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("deadline event")
+        verbose_name_plural = _("deadline events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "clock", "step", "due_at"],
+                name="%(app_label)s_%(class)s_once_per_deadline",
+                violation_error_message=_("This step was taken for this deadline already."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} {self.clock} {self.step}"
+
+
+class CalendarDay(models.Model):
+    """A day the working calendar treats specially: a public holiday or a make-up working day
+    (调休). Weekends and working hours come from settings (WORK_CALENDAR)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Public holiday")
+        WORKDAY = "workday", _("Make-up working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}".strip()
+
+
 class HandoffQuerySet(models.QuerySet):
     """Handoffs are an append-only record: bulk updates and deletes are refused."""
 
@@ -332,8 +470,10 @@ class Handoff(models.Model):
         BOUNCE_REJECTED = "bounce_rejected", _("Return rejected")
         TRANSFER_REQUESTED = "transfer_requested", _("Transfer requested (转办)")
         TRANSFERRED = "transferred", _("Transferred")
+        TRANSFER_REJECTED = "transfer_rejected", _("Transfer rejected")
         COHANDLING_REQUESTED = "cohandling_requested", _("Co-handling requested (协办)")
         COHANDLER_ADDED = "cohandler_added", _("Co-handler added")
+        COHANDLING_REJECTED = "cohandling_rejected", _("Co-handling rejected")
         WHISTLE = "whistle", _("Whistle (吹哨报到)")
         EXTENSION_REQUESTED = "extension_requested", _("Extension requested (延期)")
         EXTENSION_GRANTED = "extension_granted", _("Extension granted")
@@ -343,6 +483,9 @@ class Handoff(models.Model):
         REPLIED = "replied", _("Replied")
         RESOLVED = "resolved", _("Resolved")
         FEEDBACK = "feedback", _("Feedback (回访)")
+        APPEAL_REQUESTED = "appeal_requested", _("Rating appealed")
+        APPEAL_UPHELD = "appeal_upheld", _("Appeal upheld: rating left out")
+        APPEAL_REJECTED = "appeal_rejected", _("Appeal rejected")
         REOPENED = "reopened", _("Reopened")
         CLOSED = "closed", _("Closed")
         MERGED = "merged", _("Merged (并单)")

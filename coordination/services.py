@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -23,16 +22,14 @@ from agencies.services import agency_group
 from issues.models import Issue, Update
 from issues.services import issue_add_update
 
+from .deadlines import deadlines_for
 from .models import Assignment, Handoff, SLAPolicy
+from .notifications import notify_agency_after_commit, notify_resident_after_commit
 from .routing.model import Decision
 from .rulesets import active_ruleset, decide_for, facts_as_json, issue_facts
 from .selectors import sla_policy_for
 
 logger = logging.getLogger(__name__)
-
-# Without a policy in the database, deadlines fall back to the hotline's usual terms.
-DEFAULT_RESPONSE_HOURS = 2
-DEFAULT_RESOLUTION_HOURS = 72
 
 
 class TransitionNotAllowed(Exception):
@@ -168,6 +165,7 @@ def issue_route(*, issue_id: int, routed_by: str = "eager") -> RoutingOutcome | 
                 at=now,
             )
             issue_add_update(issue=issue, kind=Update.Kind.DISPATCHED, agency=lead)
+            notify_resident_after_commit(issue_id=issue.pk, event="dispatched")
     return RoutingOutcome(issue_id=issue_id, decision=decision, routed_by=routed_by)
 
 
@@ -199,19 +197,21 @@ def _assign(
     policy for the issue's category and priority applies.
     """
     policy = policy or sla_policy_for(category=issue.category, priority=issue.priority)
-    response = policy.response_delta if policy else timedelta(hours=DEFAULT_RESPONSE_HOURS)
-    resolution = policy.resolution_delta if policy else timedelta(hours=DEFAULT_RESOLUTION_HOURS)
+    response_due, resolution_due = deadlines_for(start=now, policy=policy)
     assignment = Assignment(
         issue=issue,
         agency=agency,
         role=role,
         created_at=now,
-        response_due_at=now + response,
-        due_at=now + resolution,
+        sla_policy=policy,
+        response_due_at=response_due,
+        # Provisional: the resolution clock starts when the agency signs for it.
+        due_at=resolution_due,
     )
     assignment.full_clean(validate_constraints=False)  # the database enforces them at once
     assignment.save()
     assign_perm("issues.view_issue", agency_group(agency=agency), issue)
+    notify_agency_after_commit(agency_id=agency.pk, issue_id=issue.pk, event="assigned")
     return assignment
 
 
@@ -256,6 +256,7 @@ def issue_dispatch(
             at=now,
         )
         issue_add_update(issue=issue, kind=Update.Kind.DISPATCHED, agency=lead)
+        notify_resident_after_commit(issue_id=issue.pk, event="dispatched")
     return issue
 
 
@@ -284,7 +285,10 @@ def assignment_accept(*, assignment_id: int, actor: AbstractBaseUser) -> Assignm
         assignment.status = Assignment.Status.ACCEPTED
         assignment.accepted_at = now
         assignment.accepted_by = actor
-        assignment.save(update_fields=["status", "accepted_at", "accepted_by"])
+        if not assignment.extended:
+            # The response clock stops; the resolution clock runs from now.
+            assignment.due_at = deadlines_for(start=now, policy=assignment.sla_policy)[1]
+        assignment.save(update_fields=["status", "accepted_at", "accepted_by", "due_at"])
         issue = assignment.issue
         if assignment.role == Assignment.Role.LEAD and issue.status == Issue.Status.DISPATCHED:
             issue.status = Issue.Status.IN_PROGRESS
@@ -333,6 +337,7 @@ def assignment_resolve(
             issue.resolved_at = now
             issue.save(update_fields=["status", "resolution", "resolved_at", "updated_at"])
             issue_add_update(issue=issue, kind=Update.Kind.RESOLVED, note=resolution)
+            notify_resident_after_commit(issue_id=issue.pk, event="resolved")
         Handoff.objects.create(
             issue=issue,
             kind=Handoff.Kind.RESOLVED,

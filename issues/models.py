@@ -150,6 +150,16 @@ class Issue(models.Model):
         related_name="reported_issues",
     )
     resolution = models.TextField(_("resolution"), blank=True)
+    # Times the issue went back to its lead after a low rating or a reopen (返工).
+    redo_count = models.PositiveIntegerField(_("redone"), default=0)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+    )
     # The version of the routing rules that decided this issue (none: by hand or not yet).
     routing_version = models.PositiveIntegerField(
         _("routed by rule set version"), null=True, blank=True
@@ -198,6 +208,9 @@ class Update(models.Model):
         ACCEPTED = "accepted", _("Accepted for handling")
         REPLIED = "replied", _("Reply")
         RESOLVED = "resolved", _("Resolved")
+        FEEDBACK = "feedback", _("Your rating")
+        REOPENED = "reopened", _("Reopened")
+        MERGED = "merged", _("Merged with an identical report")
         CLOSED = "closed", _("Closed")
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="updates")
@@ -215,6 +228,43 @@ class Update(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issue.tracking_number}: {self.kind}"
+
+
+class Feedback(models.Model):
+    """The resident's answer to the follow-up (回访): was it solved, and how well (1–5).
+
+    One per resolution: an issue sent back and resolved again can be rated again. A rating
+    the dispatcher finds unfair on an agency's appeal is kept but left out of the rates.
+    """
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="feedback")
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(_("comment"), max_length=2000, blank=True)
+    round = models.PositiveIntegerField(default=0, help_text=_("the issue's redo count then"))
+    excluded = models.BooleanField(_("left out of the rates on appeal"), default=False)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5),
+                name="%(app_label)s_%(class)s_rating_1_to_5",
+                violation_error_message=_("A rating is from 1 to 5."),
+            ),
+            models.UniqueConstraint(
+                fields=["issue", "round"],
+                name="%(app_label)s_%(class)s_once_per_round",
+                violation_error_message=_("This resolution has been rated already."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issue.tracking_number}: {self.rating}"
 
 
 # Object permissions on issues, in tables of their own with a real foreign key: guardian's

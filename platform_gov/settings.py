@@ -192,16 +192,48 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "coordination.tasks.issue_route": {"queue": "routing"},
     "coordination.tasks.issues_route_stale": {"queue": "routing"},
+    "coordination.tasks.notify_*": {"queue": "notifications"},
 }
 CELERY_BEAT_SCHEDULE = {
     "route-stale-submitted-issues": {
         "task": "coordination.tasks.issues_route_stale",
         "schedule": timedelta(seconds=env.int("ROUTING_SWEEP_INTERVAL_SECONDS", default=30)),
     },
+    "watch-deadlines": {
+        "task": "coordination.tasks.deadlines_sweep",
+        "schedule": timedelta(seconds=env.int("DEADLINE_SWEEP_INTERVAL_SECONDS", default=60)),
+    },
+    "close-unrated-issues": {
+        "task": "coordination.tasks.issues_close_unrated",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # How long an issue may stay ``submitted`` before the sweep enqueues its routing again.
 ROUTING_STALE_AFTER = timedelta(seconds=env.int("ROUTING_STALE_AFTER_SECONDS", default=60))
+
+# The 12345 workflow. Working time follows WORK_CALENDAR (weekends, hours) and the holidays and
+# make-up working days kept in the admin (CalendarDay).
+WORK_CALENDAR = {
+    "timezone": TIME_ZONE,
+    "day_start": env.str("WORK_DAY_START", default="09:00"),
+    "day_end": env.str("WORK_DAY_END", default="18:00"),
+    "breaks": [["12:00", "13:30"]],
+    "weekend": [5, 6],
+}
+# An agency may ask to return an assignment within this much working time of receiving it.
+BOUNCE_WINDOW = timedelta(hours=env.int("BOUNCE_WINDOW_WORKING_HOURS", default=8))
+# Departments summoned by a street office's whistle must respond within this (calendar) time.
+WHISTLE_RESPONSE = timedelta(minutes=env.int("WHISTLE_RESPONSE_MINUTES", default=30))
+# Warn this much working time before a deadline; escalate to the dispatcher this long after.
+DEADLINE_WARNING = timedelta(hours=env.int("DEADLINE_WARNING_WORKING_HOURS", default=2))
+ESCALATE_TO_DISPATCHER_AFTER = timedelta(
+    hours=env.int("ESCALATE_TO_DISPATCHER_AFTER_WORKING_HOURS", default=4)
+)
+# A resolved issue nobody rates closes after this many days; it may be reopened within the
+# reopen window after resolution.
+FEEDBACK_CLOSE_AFTER = timedelta(days=env.int("FEEDBACK_CLOSE_AFTER_DAYS", default=7))
+REOPEN_WINDOW = timedelta(days=env.int("REOPEN_WINDOW_DAYS", default=7))
 
 # DRF. https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {
@@ -228,6 +260,8 @@ EMAIL_BACKEND = env.str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="12345@qinghe.example")
+# Where links in notifications point (the public address of the platform).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Security: on by default outside development.
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
