@@ -1,7 +1,17 @@
 from django import forms
 from django.contrib import admin
 
-from .models import Assignment, Handoff, Rule, RuleSet, RuleSetPublication, SLAPolicy
+from .models import (
+    Assignment,
+    CalendarDay,
+    CoordinationRequest,
+    DeadlineEvent,
+    Handoff,
+    Rule,
+    RuleSet,
+    RuleSetPublication,
+    SLAPolicy,
+)
 from .rulesets import rule_problems, ruleset_draft_create
 
 
@@ -131,3 +141,40 @@ class HandoffAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """Public holidays and make-up working days (调休) of the working calendar."""
+
+    list_display = ("date", "kind", "name")
+    list_filter = ("kind",)
+    date_hierarchy = "date"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the workflow writes; visible to administrators, changed only by the services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CoordinationRequest)
+class CoordinationRequestAdmin(ReadOnlyAdmin):
+    list_display = ("requested_at", "kind", "status", "issue", "assignment", "decided_by")
+    list_filter = ("kind", "status")
+    search_fields = ("issue__tracking_number",)
+    list_select_related = ("issue", "assignment__agency", "decided_by")
+
+
+@admin.register(DeadlineEvent)
+class DeadlineEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "assignment", "clock", "step", "due_at")
+    list_filter = ("clock", "step")
+    list_select_related = ("assignment__issue", "assignment__agency")

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import Agency
+from issues.models import Issue
 
 from .models import Assignment, CalendarDay, DeadlineEvent, Handoff, SLAPolicy
 from .worktime import WorkCalendar
@@ -76,19 +77,22 @@ def deadlines_sweep(*, now: datetime | None = None) -> dict[str, int]:
     taken = {step: 0 for step in DeadlineEvent.Step.values}
     horizon = calendar.add(now, settings.DEADLINE_WARNING)
     active = (
-        Assignment.objects.filter(status__in=Assignment.ACTIVE_STATUSES)
+        Assignment.objects.filter(
+            status__in=Assignment.ACTIVE_STATUSES, issue__status__in=Issue.OPEN_STATUSES
+        )
         .filter(
             Q(status=Assignment.Status.PENDING, response_due_at__lte=horizon)
-            | Q(due_at__lte=horizon)
+            | Q(status=Assignment.Status.ACCEPTED, due_at__lte=horizon)
         )
         .select_related("issue", "agency")
     )
     for assignment in active:
-        clocks = []
-        if assignment.status == Assignment.Status.PENDING and assignment.response_due_at:
-            clocks.append((DeadlineEvent.Clock.RESPONSE, assignment.response_due_at))
-        if assignment.due_at:
-            clocks.append((DeadlineEvent.Clock.RESOLUTION, assignment.due_at))
+        # Pending work runs on the response clock; the resolution clock starts at sign-for.
+        if assignment.status == Assignment.Status.PENDING:
+            clocks = [(DeadlineEvent.Clock.RESPONSE, assignment.response_due_at)]
+        else:
+            clocks = [(DeadlineEvent.Clock.RESOLUTION, assignment.due_at)]
+        clocks = [(clock, due) for clock, due in clocks if due is not None]
         for clock, due in clocks:
             steps = []
             if now < due:

@@ -49,3 +49,45 @@ def can_work_assignment(user: User, assignment: Assignment) -> bool:
 def can_manage_rules(user: User) -> bool:
     """Administrators (and whoever they give the rule-set permission) manage routing rules."""
     return user.is_authenticated and user.has_perm("coordination.change_ruleset")
+
+
+def contact_level(*, user: User, issue, assignments) -> str:
+    """How much of the resident's contact data ``user`` sees on ``issue``.
+
+    ``full``: the dispatcher, and the staff of the active lead; ``masked`` (the phone as
+    138****5678, no name or email): the other agencies on the case; ``none``: everyone else,
+    and everyone but the dispatcher when the resident reported anonymously.
+    """
+    if is_dispatcher(user):
+        return "full"
+    if issue.anonymous:
+        return "none"
+    mine = set(user_agency_ids(user))
+    held = [a for a in assignments if a.agency_id in mine]
+    if any(a.role == Assignment.Role.LEAD and a.is_active for a in held):
+        return "full"
+    if any(a.is_active or a.status == Assignment.Status.DONE for a in held):
+        return "masked"
+    return "none"
+
+
+def mask_phone(phone: str) -> str:
+    """``13812345678`` → ``138****5678``: enough to recognise, not enough to call."""
+    phone = (phone or "").strip()
+    if not phone:
+        return ""
+    if len(phone) < 8:
+        return "****"
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def can_see_stats(user: User) -> bool:
+    """Managers of any organisation, the dispatcher and administrators see the rates."""
+    if not user.is_authenticated:
+        return False
+    return (
+        is_dispatcher(user)
+        or Membership.objects.filter(
+            user=user, role=Membership.Role.MANAGER, agency__active=True
+        ).exists()
+    )

@@ -32,9 +32,12 @@ def issues_visible_to(user: AbstractBaseUser) -> QuerySet[Issue]:
     agencies = user_agency_ids(user)
     if not agencies:
         return Issue.objects.none()
-    return Issue.objects.filter(
-        Q(pk__in=Assignment.objects.filter(agency_id__in=agencies).values("issue_id"))
+    # Returned and cancelled assignments no longer give a view of the case.
+    held = Assignment.objects.filter(
+        agency_id__in=agencies,
+        status__in=[*Assignment.ACTIVE_STATUSES, Assignment.Status.DONE],
     )
+    return Issue.objects.filter(Q(pk__in=held.values("issue_id")))
 
 
 def issue_for_user(*, user: AbstractBaseUser, issue_id: int) -> Issue:

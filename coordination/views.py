@@ -1,21 +1,54 @@
-"""The staff queue, the case page and the dispatcher's triage."""
+"""The staff queue, the case page, the dispatcher's page and the resident's follow-up."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from .forms import DispatchForm, ResolveForm
-from .models import Assignment
-from .permissions import can_work_assignment, is_agency_member, is_dispatcher, user_agency_ids
+from agencies.models import Agency
+from issues.forms import FeedbackForm, ReopenForm
+from issues.models import Issue
+from issues.selectors import issue_by_access_token, issue_public_timeline
+
+from . import workflow
+from .forms import (
+    AgenciesForm,
+    ApproveForm,
+    CohandleForm,
+    DispatchForm,
+    EscalateForm,
+    ExtensionForm,
+    MergeForm,
+    ReasonForm,
+    RejectForm,
+    ReplyForm,
+    ResolveForm,
+    TransferForm,
+    WhistleForm,
+)
+from .models import Assignment, CoordinationRequest, Handoff
+from .permissions import (
+    can_work_assignment,
+    contact_level,
+    is_agency_member,
+    is_dispatcher,
+    mask_phone,
+    user_agency_ids,
+)
 from .selectors import (
     agency_queue,
     issue_assignments,
@@ -24,6 +57,7 @@ from .selectors import (
     triage_queue,
 )
 from .services import TransitionNotAllowed, assignment_accept, assignment_resolve, issue_dispatch
+from .stats import agency_rates
 
 
 def agency_member_required(view):
@@ -70,32 +104,84 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _case_forms(assignment: Assignment, *, has_feedback: bool, first: bool) -> dict:
+    """The action forms one assignment offers on the case page, by its state and role.
+
+    Ids carry the assignment and the action, so several forms live on one page; the first
+    assignment's resolution box keeps the plain id the browser test (and a bookmark) uses.
+    """
+    pk, agency = assignment.pk, assignment.agency
+    lead = assignment.role == Assignment.Role.LEAD
+
+    def ids(action: str) -> str:
+        return f"id_{action}{pk}_%s"
+
+    found: dict[str, forms.Form] = {"reply": ReplyForm(auto_id=ids("reply"))}
+    if assignment.is_active:
+        found["resolve"] = ResolveForm(auto_id="id_%s" if first else ids("resolve"))
+        found["bounce"] = ReasonForm(auto_id=ids("bounce"))
+        found["extension"] = ExtensionForm(auto_id=ids("extension"))
+        if lead:
+            found["transfer"] = TransferForm(auto_id=ids("transfer"), agency=agency)
+            found["cohandle"] = CohandleForm(auto_id=ids("cohandle"), agency=agency)
+        if agency.kind == Agency.Kind.STREET_OFFICE:
+            found["whistle"] = WhistleForm(auto_id=ids("whistle"), agency=agency)
+    if lead and has_feedback:
+        found["appeal"] = ReasonForm(auto_id=ids("appeal"))
+    return found
+
+
 @agency_member_required
 def staff_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
     issue = issue_for_user(user=request.user, issue_id=issue_id)
     assignments = list(issue_assignments(issue=issue))
     mine = set(user_agency_ids(request.user))
-    dispatcher = is_dispatcher(request.user)
-    lead_ids = {a.agency_id for a in assignments if a.role == Assignment.Role.LEAD and a.is_active}
-    # Contact details go to the lead and the dispatcher; anonymous ones to the dispatcher alone.
-    show_contact = dispatcher or (not issue.anonymous and bool(lead_ids & mine))
+    contact = contact_level(user=request.user, issue=issue, assignments=assignments)
+    feedback = list(issue.feedback.order_by("-at", "-id"))
+    # Each of the user's organisations works on its active assignment; once done, it may
+    # still reply and (as lead) appeal a rating from its latest finished one.
+    current: dict[int, Assignment] = {}
+    for assignment in assignments:
+        if assignment.agency_id not in mine:
+            continue
+        held = current.get(assignment.agency_id)
+        if assignment.is_active or (
+            assignment.status == Assignment.Status.DONE and not (held and held.is_active)
+        ):
+            current[assignment.agency_id] = assignment
+    now = timezone.now()
+    work = [
+        {
+            "assignment": a,
+            "overdue": a.is_overdue(now),
+            "forms": _case_forms(a, has_feedback=bool(feedback), first=index == 0),
+        }
+        for index, a in enumerate(current.values())
+    ]
     return render(
         request,
         "coordination/staff_issue.html",
         {
             "issue": issue,
-            "assignments": assignments,
-            "my_assignments": [a for a in assignments if a.agency_id in mine and a.is_active],
+            "assignments": [(a, a.is_overdue(now)) for a in assignments],
+            "work": work,
+            "requests": issue.coordination_requests.select_related(
+                "assignment__agency", "decided_by"
+            ).order_by("-requested_at", "-id"),
+            "feedback": feedback,
             "handoffs": issue_handoffs(issue=issue),
-            "show_contact": show_contact,
-            "resolve_form": ResolveForm(),
-            "now": timezone.now(),
+            "public_timeline": issue_public_timeline(issue=issue),
+            "contact": contact,
+            "masked_phone": mask_phone(issue.contact_phone) if contact == "masked" else "",
+            "now": now,
         },
     )
 
 
 def _my_assignment(request: HttpRequest, assignment_id: int) -> Assignment:
-    assignment = get_object_or_404(Assignment.objects.select_related("issue"), pk=assignment_id)
+    assignment = get_object_or_404(
+        Assignment.objects.select_related("issue", "agency"), pk=assignment_id
+    )
     if not can_work_assignment(request.user, assignment):
         raise Http404("No such assignment.")
     return assignment
@@ -140,13 +226,250 @@ def assignment_resolve_view(request: HttpRequest, assignment_id: int) -> HttpRes
     return redirect("coordination:staff_issue", issue_id=assignment.issue_id)
 
 
+def _form_errors(request: HttpRequest, form: forms.Form, *, prefix: str = "") -> None:
+    """Each field error as a message that names its field (the forms live on a page that is
+    re-rendered fresh after the redirect)."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            text = _("%(field)s: %(error)s") % {"field": label, "error": error} if label else error
+            messages.error(request, f"{prefix}{text}")
+
+
+def _act_on_assignment(
+    request: HttpRequest,
+    assignment_id: int,
+    form_class: type[forms.Form],
+    act: Callable[[Assignment, dict], object],
+    success: str,
+) -> HttpResponse:
+    """Parse the form, call the one service, say what happened and go back to the case (PRG).
+
+    A refused transition changes nothing and is shown as an error message.
+    """
+    assignment = _my_assignment(request, assignment_id)
+    # The agency's own forms leave the agency itself out of their choices.
+    takes_agency = issubclass(form_class, (TransferForm, AgenciesForm))
+    form = form_class(request.POST, **({"agency": assignment.agency} if takes_agency else {}))
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        try:
+            act(assignment, form.cleaned_data)
+        except (TransitionNotAllowed, ValueError) as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, success % {"number": assignment.issue.tracking_number})
+    return redirect("coordination:staff_issue", issue_id=assignment.issue_id)
+
+
+def _codes(agencies) -> list[str]:
+    return [agency.code for agency in agencies]
+
+
+@require_POST
+@agency_member_required
+def assignment_bounce_view(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    return _act_on_assignment(
+        request,
+        assignment_id,
+        ReasonForm,
+        lambda a, data: workflow.assignment_request_bounce(
+            assignment_id=a.pk, actor=request.user, reason=data["reason"]
+        ),
+        _("%(number)s: the return was asked for; the dispatcher decides."),
+    )
+
+
+@require_POST
+@agency_member_required
+def assignment_transfer_view(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    return _act_on_assignment(
+        request,
+        assignment_id,
+        TransferForm,
+        lambda a, data: workflow.assignment_request_transfer(
+            assignment_id=a.pk,
+            actor=request.user,
+            reason=data["reason"],
+            suggested_agency=data["suggested_agency"].code if data["suggested_agency"] else "",
+        ),
+        _("%(number)s: the transfer was asked for; the dispatcher decides."),
+    )
+
+
+@require_POST
+@agency_member_required
+def assignment_cohandle_view(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    return _act_on_assignment(
+        request,
+        assignment_id,
+        CohandleForm,
+        lambda a, data: workflow.assignment_request_cohandlers(
+            assignment_id=a.pk,
+            actor=request.user,
+            agencies=_codes(data["agencies"]),
+            reason=data["reason"],
+        ),
+        _("%(number)s: co-handlers were asked for; the dispatcher decides."),
+    )
+
+
+@require_POST
+@agency_member_required
+def assignment_whistle_view(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    return _act_on_assignment(
+        request,
+        assignment_id,
+        WhistleForm,
+        lambda a, data: workflow.assignment_whistle(
+            assignment_id=a.pk,
+            actor=request.user,
+            agencies=_codes(data["agencies"]),
+            reason=data["reason"],
+        ),
+        _("%(number)s: the departments were summoned (吹哨报到)."),
+    )
+
+
+@require_POST
+@agency_member_required
+def assignment_extension_view(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    return _act_on_assignment(
+        request,
+        assignment_id,
+        ExtensionForm,
+        lambda a, data: workflow.assignment_request_extension(
+            assignment_id=a.pk, actor=request.user, until=data["until"], reason=data["reason"]
+        ),
+        _("%(number)s: more time was asked for; the dispatcher decides."),
+    )
+
+
+@require_POST
+@agency_member_required
+def assignment_reply_view(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    public = request.POST.get("public") in ("on", "true", "1")
+    return _act_on_assignment(
+        request,
+        assignment_id,
+        ReplyForm,
+        lambda a, data: workflow.assignment_reply(
+            assignment_id=a.pk, actor=request.user, message=data["message"], public=data["public"]
+        ),
+        _("%(number)s: the reply is on the resident's tracking page.")
+        if public
+        else _("%(number)s: the note was added for the handlers."),
+    )
+
+
+@require_POST
+@agency_member_required
+def assignment_appeal_view(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    return _act_on_assignment(
+        request,
+        assignment_id,
+        ReasonForm,
+        lambda a, data: workflow.feedback_appeal(
+            assignment_id=a.pk, actor=request.user, reason=data["reason"]
+        ),
+        _("%(number)s: the rating was appealed; the dispatcher decides."),
+    )
+
+
+RATE_WINDOW = timedelta(days=30)
+
+
+def _overdue_cases(now) -> list[dict]:
+    """Active assignments past a deadline, grouped by issue, the longest late first."""
+    late = (
+        Assignment.objects.filter(status__in=Assignment.ACTIVE_STATUSES)
+        .filter(Q(due_at__lt=now) | Q(status=Assignment.Status.PENDING, response_due_at__lt=now))
+        .select_related("issue", "agency")
+        .order_by("due_at", "id")[:300]
+    )
+    cases: dict[int, dict] = {}
+    for assignment in late:
+        case = cases.setdefault(assignment.issue_id, {"issue": assignment.issue, "assignments": []})
+        case["assignments"].append(assignment)
+    supervised = dict(
+        Handoff.objects.filter(kind=Handoff.Kind.ESCALATED, issue_id__in=cases.keys())
+        .values("issue_id")
+        .annotate(n=Count("id"))
+        .values_list("issue_id", "n")
+    )
+    for issue_id, case in cases.items():
+        case["supervised"] = supervised.get(issue_id, 0)
+        case["form"] = EscalateForm(auto_id=f"id_escalate{issue_id}_%s")
+    return list(cases.values())
+
+
+RATE_CHARTS = (
+    ("response_rate", _lazy("Response rate (accepted in time)")),
+    ("resolution_rate", _lazy("Resolution rate (resolved without redo)")),
+    ("satisfaction_rate", _lazy("Satisfaction rate (rated 4 or 5)")),
+    ("bounce_rate", _lazy("Bounce-back rate")),
+)
+
+
+def _rate_charts(now) -> list[dict]:
+    rates = agency_rates(start=now - RATE_WINDOW, now=now)
+    charts = []
+    for key, title in RATE_CHARTS:
+        rows = []
+        for row in rates:
+            value = getattr(row, key)
+            rows.append(
+                {
+                    "agency": row.name,
+                    "assigned": row.assigned,
+                    "percent": None if value is None else round(value * 100),
+                }
+            )
+        charts.append({"key": key, "title": title, "rows": rows})
+    return charts
+
+
 @dispatcher_required
 def dispatch(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
     issues = list(triage_queue()[:200])
+    open_requests = list(
+        CoordinationRequest.objects.filter(status=CoordinationRequest.Status.OPEN)
+        .select_related("issue", "assignment__agency", "requested_by")
+        .order_by("requested_at", "id")[:200]
+    )
+    codes = set()
+    for item in open_requests:
+        codes.update(item.payload.get("agencies") or [])
+        if item.payload.get("suggested_agency"):
+            codes.add(item.payload["suggested_agency"])
+    names = {a.code: a.name for a in Agency.objects.filter(code__in=codes)}
+    requests = [
+        {
+            "request": item,
+            "suggested": names.get(item.payload.get("suggested_agency", ""), ""),
+            "agencies": [names.get(code, code) for code in item.payload.get("agencies") or []],
+            "until": parse_datetime(item.payload["until"]) if item.payload.get("until") else None,
+            "moves": item.kind
+            in (CoordinationRequest.Kind.BOUNCE, CoordinationRequest.Kind.TRANSFER),
+            "approve_form": ApproveForm(auto_id=f"id_approve{item.pk}_%s"),
+            "reject_form": RejectForm(auto_id=f"id_reject{item.pk}_%s"),
+        }
+        for item in open_requests
+    ]
     return render(
         request,
         "coordination/dispatch.html",
-        {"issues": issues, "form": DispatchForm()},
+        {
+            "issues": issues,
+            "form": DispatchForm(),
+            "requests": requests,
+            "overdue": _overdue_cases(now),
+            "merge_form": MergeForm(),
+            "charts": _rate_charts(now),
+            "rate_days": RATE_WINDOW.days,
+        },
     )
 
 
@@ -178,3 +501,155 @@ def issue_dispatch_view(request: HttpRequest, issue_id: int) -> HttpResponse:
             % {"number": issue.tracking_number, "agency": form.cleaned_data["lead"].name},
         )
     return redirect("coordination:dispatch")
+
+
+@require_POST
+@dispatcher_required
+def request_approve_view(request: HttpRequest, request_id: int) -> HttpResponse:
+    item = get_object_or_404(CoordinationRequest.objects.select_related("issue"), pk=request_id)
+    form = ApproveForm(request.POST)
+    prefix = f"{item.issue.tracking_number}: "
+    if not form.is_valid():
+        _form_errors(request, form, prefix=prefix)
+        return redirect("coordination:dispatch")
+    target = form.cleaned_data["reassign_to"]
+    try:
+        workflow.request_approve(
+            request_id=item.pk,
+            actor=request.user,
+            note=form.cleaned_data["note"],
+            reassign_to=target.code if target else "",
+        )
+    except (TransitionNotAllowed, ValueError) as error:
+        messages.error(request, f"{prefix}{error}")
+    else:
+        messages.success(
+            request,
+            _("%(number)s: %(kind)s approved.")
+            % {"number": item.issue.tracking_number, "kind": item.get_kind_display()},
+        )
+    return redirect("coordination:dispatch")
+
+
+@require_POST
+@dispatcher_required
+def request_reject_view(request: HttpRequest, request_id: int) -> HttpResponse:
+    item = get_object_or_404(CoordinationRequest.objects.select_related("issue"), pk=request_id)
+    form = RejectForm(request.POST)
+    prefix = f"{item.issue.tracking_number}: "
+    if not form.is_valid():
+        _form_errors(request, form, prefix=prefix)
+        return redirect("coordination:dispatch")
+    try:
+        workflow.request_reject(
+            request_id=item.pk, actor=request.user, note=form.cleaned_data["note"]
+        )
+    except (TransitionNotAllowed, ValueError) as error:
+        messages.error(request, f"{prefix}{error}")
+    else:
+        messages.success(
+            request,
+            _("%(number)s: %(kind)s rejected.")
+            % {"number": item.issue.tracking_number, "kind": item.get_kind_display()},
+        )
+    return redirect("coordination:dispatch")
+
+
+@require_POST
+@dispatcher_required
+def issue_escalate_view(request: HttpRequest, issue_id: int) -> HttpResponse:
+    issue = issue_for_user(user=request.user, issue_id=issue_id)
+    form = EscalateForm(request.POST)
+    prefix = f"{issue.tracking_number}: "
+    if not form.is_valid():
+        _form_errors(request, form, prefix=prefix)
+        return redirect("coordination:dispatch")
+    try:
+        workflow.issue_escalate(
+            issue_id=issue.pk, actor=request.user, note=form.cleaned_data["note"]
+        )
+    except (TransitionNotAllowed, ValueError) as error:
+        messages.error(request, f"{prefix}{error}")
+    else:
+        messages.success(
+            request,
+            _("%(number)s is under supervision (督办).") % {"number": issue.tracking_number},
+        )
+    return redirect("coordination:dispatch")
+
+
+@require_POST
+@dispatcher_required
+def issue_merge_view(request: HttpRequest) -> HttpResponse:
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("coordination:dispatch")
+    duplicate, survivor = form.cleaned_data["issue"], form.cleaned_data["into"]
+    try:
+        workflow.issue_merge(issue_id=duplicate.pk, into_id=survivor.pk, actor=request.user)
+    except (TransitionNotAllowed, ValueError, Issue.DoesNotExist) as error:
+        messages.error(request, str(error) or _("No such issue."))
+    else:
+        messages.success(
+            request,
+            _("%(duplicate)s merged into %(survivor)s.")
+            % {"duplicate": duplicate.tracking_number, "survivor": survivor.tracking_number},
+        )
+    return redirect("coordination:dispatch")
+
+
+# ------------------------------------------------------------------ the resident's follow-up
+# These answer the forms on issues' tracking page; they live here because issues never
+# imports coordination (DESIGN.md), while the services they call are coordination's.
+
+
+def _back_to_tracking(issue: Issue) -> HttpResponse:
+    response = redirect("issues:track", access_token=issue.access_token)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _resident_act(
+    request: HttpRequest,
+    access_token: str,
+    form_class: type[forms.Form],
+    act: Callable[[Issue, dict], object],
+    success: str,
+) -> HttpResponse:
+    issue = issue_by_access_token(token=access_token)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        try:
+            act(issue, form.cleaned_data)
+        except (TransitionNotAllowed, ValueError) as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, success)
+    return _back_to_tracking(issue)
+
+
+@require_POST
+def track_feedback_view(request: HttpRequest, access_token: str) -> HttpResponse:
+    return _resident_act(
+        request,
+        access_token,
+        FeedbackForm,
+        lambda issue, data: workflow.issue_feedback(
+            issue_id=issue.pk, rating=data["rating"], comment=data["comment"]
+        ),
+        _("Thank you for your rating."),
+    )
+
+
+@require_POST
+def track_reopen_view(request: HttpRequest, access_token: str) -> HttpResponse:
+    return _resident_act(
+        request,
+        access_token,
+        ReopenForm,
+        lambda issue, data: workflow.issue_reopen(issue_id=issue.pk, reason=data["reason"]),
+        _("Your issue was reopened and sent back to the organisation that handled it."),
+    )

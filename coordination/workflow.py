@@ -218,6 +218,22 @@ def feedback_appeal(
         feedback = assignment.issue.feedback.order_by("-at", "-id").first()
         if feedback is None:
             raise TransitionNotAllowed(_("There is no rating to appeal."))
+        rated = (
+            assignment.issue.assignments.filter(
+                role=Assignment.Role.LEAD,
+                status=Assignment.Status.DONE,
+                done_at__lte=feedback.at,
+            )
+            .order_by("-done_at", "-id")
+            .first()
+        )
+        if rated is None or rated.agency_id != assignment.agency_id:
+            raise TransitionNotAllowed(_("Only the organisation whose work was rated can appeal."))
+        already = CoordinationRequest.objects.filter(
+            kind=Kind.APPEAL, payload__feedback=feedback.pk
+        ).exclude(status=CoordinationRequest.Status.OPEN)
+        if feedback.excluded or already.exists():
+            raise TransitionNotAllowed(_("This rating has been appealed already."))
         return _request(
             assignment=assignment,
             kind=Kind.APPEAL,
@@ -357,6 +373,8 @@ def request_approve(
                 _move_lead(issue=issue, old=assignment, to=target, now=now)
             else:
                 _end_assignment(assignment, Assignment.Status.RETURNED)
+                if target is not None:  # another agency co-handles in its place
+                    _assign(issue=issue, agency=target, role=Assignment.Role.CO_HANDLER, now=now)
             to_agency = target
             kind = (
                 Handoff.Kind.BOUNCE_APPROVED
@@ -519,6 +537,15 @@ def _redo(*, issue: Issue, now, reason: str, handoff_kind: str, details: dict) -
     return redo
 
 
+def _close(issue: Issue, now) -> None:
+    """Close the issue and end the work still open on it (co-handlers the lead outran)."""
+    issue.status = Issue.Status.CLOSED
+    issue.closed_at = now
+    issue.save(update_fields=["status", "closed_at", "updated_at"])
+    for assignment in issue.assignments.filter(status__in=Assignment.ACTIVE_STATUSES):
+        _end_assignment(assignment, Assignment.Status.CANCELLED)
+
+
 def issue_feedback(*, issue_id: int, rating: int, comment: str = "") -> Feedback:
     """The resident rates the resolution (回访), once per resolution.
 
@@ -554,9 +581,7 @@ def issue_feedback(*, issue_id: int, rating: int, comment: str = "") -> Feedback
             )
             issue_add_update(issue=issue, kind=Update.Kind.REOPENED)
         else:
-            issue.status = Issue.Status.CLOSED
-            issue.closed_at = now
-            issue.save(update_fields=["status", "closed_at", "updated_at"])
+            _close(issue, now)
             Handoff.objects.create(
                 issue=issue,
                 kind=Handoff.Kind.FEEDBACK,
@@ -661,7 +686,7 @@ def issue_merge(*, issue_id: int, into_id: int, actor: AbstractBaseUser) -> Issu
             raise Issue.DoesNotExist
         if duplicate.status in (Issue.Status.MERGED, Issue.Status.CLOSED, Issue.Status.REJECTED):
             raise TransitionNotAllowed(_("This issue has ended already."))
-        if survivor.status in (Issue.Status.MERGED, Issue.Status.REJECTED):
+        if survivor.status in (Issue.Status.MERGED, Issue.Status.REJECTED, Issue.Status.CLOSED):
             raise TransitionNotAllowed(_("Merge into an issue that is still being handled."))
         for assignment in duplicate.assignments.filter(status__in=Assignment.ACTIVE_STATUSES):
             _end_assignment(assignment, Assignment.Status.CANCELLED)

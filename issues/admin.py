@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Category, Issue, Update
+from .models import Category, Feedback, Issue, Update
 
 
 @admin.register(Category)
@@ -48,3 +48,14 @@ class IssueAdmin(admin.ModelAdmin):
         "reporter",
     )
     inlines = [UpdateInline]
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    list_display = ("at", "issue", "rating", "excluded")
+    list_filter = ("rating", "excluded")
+    search_fields = ("issue__tracking_number",)
+    readonly_fields = ("issue", "rating", "comment", "round", "excluded", "at")
+
+    def has_add_permission(self, request):
+        return False

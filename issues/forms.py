@@ -112,3 +112,39 @@ class TrackForm(forms.Form):
                 _("This is not a tracking link. It looks like …/track/ followed by a long code.")
             )
         return match.group(1)
+
+
+RATING_CHOICES = [
+    (5, _("5 – Very satisfied")),
+    (4, _("4 – Satisfied")),
+    (3, _("3 – Acceptable")),
+    (2, _("2 – Dissatisfied")),
+    (1, _("1 – Very dissatisfied")),
+]
+
+
+class FeedbackForm(forms.Form):
+    """The resident's rating of a resolution (回访); 1 or 2 sends it back to be redone."""
+
+    rating = forms.TypedChoiceField(
+        label=_("How satisfied are you with the resolution?"),
+        choices=RATING_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReopenForm(forms.Form):
+    """The resident says the problem is still there, within the reopen window."""
+
+    reason = forms.CharField(
+        label=_("What is still wrong?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

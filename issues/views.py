@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from .forms import ReportForm, TrackForm
+from .forms import FeedbackForm, ReopenForm, ReportForm, TrackForm
+from .models import Issue
 from .selectors import issue_by_access_token, issue_public_timeline
 from .services import issue_submit
 
@@ -51,10 +54,24 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
 
 def track(request: HttpRequest, access_token: str) -> HttpResponse:
     issue = issue_by_access_token(token=access_token)
+    can_rate = issue.status == Issue.Status.RESOLVED
+    # The reopen itself is decided by coordination.workflow.issue_reopen; this only decides
+    # whether to offer the form.
+    can_reopen = (
+        issue.status in (Issue.Status.RESOLVED, Issue.Status.CLOSED)
+        and issue.resolved_at is not None
+        and timezone.now() - issue.resolved_at <= settings.REOPEN_WINDOW
+    )
     response = render(
         request,
         "issues/track.html",
-        {"issue": issue, "timeline": issue_public_timeline(issue=issue)},
+        {
+            "issue": issue,
+            "timeline": issue_public_timeline(issue=issue),
+            "merged_into": issue.merged_into if issue.status == Issue.Status.MERGED else None,
+            "feedback_form": FeedbackForm() if can_rate else None,
+            "reopen_form": ReopenForm() if can_reopen else None,
+        },
     )
     # The link is the resident's secret: keep it out of other sites' Referer headers.
     response["Referrer-Policy"] = "no-referrer"

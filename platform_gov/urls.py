@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from rest_framework.authtoken.views import obtain_auth_token
 
 from . import views
 
@@ -10,6 +11,8 @@ urlpatterns = [
     path("", include("issues.urls")),
     path("", include("coordination.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/", include("issues.api.urls")),
     path("api/v1/", include("coordination.api.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from agencies.geometry import rectangle
 from agencies.models import Agency, Area, Membership
 from agencies.services import agency_group, membership_set
-from coordination.models import RuleSet, SLAPolicy
+from coordination.models import CalendarDay, RuleSet, SLAPolicy
 from coordination.rulesets import rule_save, ruleset_draft_create, ruleset_publish
 from issues.models import Category, Issue
 
@@ -264,13 +264,14 @@ class SLASeed(NamedTuple):
     priority: str
     response_hours: int
     resolution_hours: int
+    round_the_clock: bool = False
 
 
 P = Issue.Priority
 
 SLA_POLICIES: tuple[SLASeed, ...] = (
     SLASeed(None, "", 2, 72),  # the city's default terms
-    SLASeed(None, P.URGENT, 1, 24),
+    SLASeed(None, P.URGENT, 1, 24, round_the_clock=True),  # danger does not wait for Monday
     SLASeed(None, P.HIGH, 2, 48),
     SLASeed("power-cut", "", 1, 24),
     SLASeed("water-cut", "", 1, 24),
@@ -481,11 +482,29 @@ def seed_sla_policies(categories: dict[str, Category]) -> tuple[list[SLAPolicy],
             values={
                 "response_hours": seed.response_hours,
                 "resolution_hours": seed.resolution_hours,
+                "round_the_clock": seed.round_the_clock,
             },
         )
         policies.append(policy)
         created += new
     return policies, created
+
+
+# Days the working calendar treats specially; an administrator keeps the year's list in the
+# admin (公休 and 调休 as the State Council announces them).
+CALENDAR_DAYS: tuple[tuple[str, str, str], ...] = (
+    ("2027-01-01", CalendarDay.Kind.HOLIDAY, "元旦 New Year's Day"),
+)
+
+
+def seed_calendar() -> tuple[list[CalendarDay], int]:
+    days: list[CalendarDay] = []
+    created = 0
+    for day, kind, name in CALENDAR_DAYS:
+        row, new = _upsert(CalendarDay, lookup={"date": day}, values={"kind": kind, "name": name})
+        days.append(row)
+        created += new
+    return days, created
 
 
 def seed_rules(actor: AbstractBaseUser) -> tuple[RuleSet, int]:
@@ -630,6 +649,8 @@ class Command(BaseCommand):
             self._done(_("Categories"), len(categories), created)
             policies, created = seed_sla_policies(categories)
             self._done(_("Deadline policies"), len(policies), created)
+            days, created = seed_calendar()
+            self._done(_("Calendar days"), len(days), created)
             logins, created = seed_users(agencies, password=password, reset=reset_passwords)
             self._done(_("Users"), len(logins), created)
             ruleset, created = seed_rules(get_user_model().objects.get(username="admin"))

@@ -1,0 +1,11 @@
+"""The residents' API. ``POST /api/v1/issues/`` shares its path with the staff's issue list,
+so it is routed by ``coordination.api.urls`` (issues never imports coordination)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("categories/", views.CategoryListView.as_view(), name="api-categories"),
+    path("track/<str:access_token>/", views.TrackView.as_view(), name="api-track"),
+]

@@ -1,0 +1,155 @@
+"""The residents' REST API: categories, filing an issue, and following it by its link.
+
+Nobody needs to log in here. Personal data goes in (the contact fields of a new issue) but
+never comes out: the tracking answer is the public timeline only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from rest_framework import permissions, status
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..models import Issue
+from ..selectors import category_choices, issue_by_access_token
+from ..services import issue_submit
+from .serializers import (
+    CategorySerializer,
+    IssueCreatedSerializer,
+    IssueSubmitSerializer,
+    TrackSerializer,
+)
+
+logger = logging.getLogger(__name__)
+
+# How long a key answers the same issue, and how long a claim may stay unfinished before
+# a retry with the same key may file it again (the first request died half-way).
+IDEMPOTENCY_TTL = 24 * 60 * 60
+IDEMPOTENCY_CLAIM_TTL = 60
+IDEMPOTENCY_WAIT = 5.0
+IDEMPOTENCY_POLL = 0.05
+IDEMPOTENCY_KEY_MAX = 255
+_PENDING = "pending"
+
+
+def validation_errors(error: ValidationError) -> dict:
+    """Django's ValidationError as the API's field errors (``__all__`` as non_field_errors)."""
+    if not hasattr(error, "error_dict"):
+        return {"detail": " ".join(error.messages)}
+    return {
+        ("non_field_errors" if field == "__all__" else field): messages
+        for field, messages in error.message_dict.items()
+    }
+
+
+class CategoryListView(ListAPIView):
+    """Active categories, parents first: a plain list, as API.md shows it."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = CategorySerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return category_choices()
+
+
+def _idempotency_cache_key(key: str) -> str:
+    # Hashed: the client's key is arbitrary text, cache keys are not.
+    return "api:issue-submit:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _wait_for_issue(cache_key: str) -> int | None:
+    """The issue id another request with the same key files, once it has (or None)."""
+    deadline = time.monotonic() + IDEMPOTENCY_WAIT
+    while True:
+        value = cache.get(cache_key)
+        if value is None:
+            return None  # the other request failed and released the key
+        if value != _PENDING:
+            return int(value)
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(IDEMPOTENCY_POLL)
+
+
+def issue_submit_response(request: Request) -> Response:
+    """File an issue: ``201 {"id", "tracking_number", "access_token", "status"}``.
+
+    With an ``Idempotency-Key`` header, the same key within 24 hours answers the same issue
+    (201, the same body) instead of filing another. A request whose twin is still being
+    filed waits up to five seconds for it, then answers 409. Shared by the view below and
+    the staff's ``/api/v1/issues/`` collection, which owns the path for GET.
+    """
+    body = IssueSubmitSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        return Response(
+            {"detail": _("The Idempotency-Key header is too long.")},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if not key:
+        return _submit(request, body.validated_data)
+    cache_key = _idempotency_cache_key(key)
+    try:
+        claimed = cache.add(cache_key, _PENDING, timeout=IDEMPOTENCY_CLAIM_TTL)
+    except Exception:  # a cache outage must not cost the resident the report
+        logger.warning("cache unavailable: filing without Idempotency-Key", exc_info=True)
+        return _submit(request, body.validated_data)
+    if not claimed:
+        issue_id = _wait_for_issue(cache_key)
+        issue = Issue.objects.filter(pk=issue_id).first() if issue_id else None
+        if issue is None:
+            return Response(
+                {"detail": _("A request with this Idempotency-Key is still in progress.")},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(IssueCreatedSerializer(issue).data, status=status.HTTP_201_CREATED)
+    try:
+        response = _submit(request, body.validated_data)
+    except BaseException:
+        cache.delete(cache_key)  # nothing was filed: a retry may try again
+        raise
+    try:
+        if response.status_code == status.HTTP_201_CREATED:
+            cache.set(cache_key, response.data["id"], timeout=IDEMPOTENCY_TTL)
+        else:
+            cache.delete(cache_key)
+    except Exception:  # the issue is filed; only a repeat of this key could now file another
+        logger.warning("cache unavailable: Idempotency-Key not recorded", exc_info=True)
+    return response
+
+
+def _submit(request: Request, data: dict) -> Response:
+    try:
+        issue = issue_submit(**data, reporter=request.user)
+    except ValidationError as error:
+        return Response(validation_errors(error), status=status.HTTP_400_BAD_REQUEST)
+    return Response(IssueCreatedSerializer(issue).data, status=status.HTTP_201_CREATED)
+
+
+class IssueSubmitView(APIView):
+    """File an issue (see ``issue_submit_response``)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    def post(self, request: Request) -> Response:
+        return issue_submit_response(request)
+
+
+class TrackView(APIView):
+    """An issue as its resident sees it, by the secret token of the resident's link."""
+
+    permission_classes = [permissions.AllowAny]
+
+    def get(self, request: Request, access_token: str) -> Response:
+        return Response(TrackSerializer(issue_by_access_token(token=access_token)).data)
