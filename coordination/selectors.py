@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from agencies.models import Agency
 from issues.models import Category, Issue
 
-from .models import Assignment, Handoff, SLAPolicy
+from .models import Assignment, CoordinationRequest, Handoff, SLAPolicy
 from .permissions import is_dispatcher, user_agency_ids
 
 
@@ -86,3 +87,41 @@ def sla_policy_for(*, category: Category | None, priority: str) -> SLAPolicy | N
         return (depth, 1 if policy.priority else 0)
 
     return max(candidates, key=rank, default=None)
+
+
+def assignments_overdue(*, now=None) -> QuerySet[Assignment]:
+    """Active assignments past a deadline: the response one while pending, else resolution."""
+    now = now or timezone.now()
+    return Assignment.objects.filter(status__in=Assignment.ACTIVE_STATUSES).filter(
+        Q(status=Assignment.Status.PENDING, response_due_at__lt=now) | Q(due_at__lt=now)
+    )
+
+
+def requests_open() -> QuerySet[CoordinationRequest]:
+    """Coordination requests waiting for the dispatcher, oldest first."""
+    return (
+        CoordinationRequest.objects.filter(status=CoordinationRequest.Status.OPEN)
+        .select_related("issue", "assignment__agency", "requested_by", "decided_by")
+        .order_by("requested_at", "id")
+    )
+
+
+def issues_filtered(
+    issues: QuerySet[Issue],
+    *,
+    status: str | None = None,
+    category: Category | None = None,
+    overdue: bool = False,
+    search: str = "",
+) -> QuerySet[Issue]:
+    """Narrow a visible set of issues: by status, category (with its children), overdue work
+    and text in the title or tracking number."""
+    if status:
+        issues = issues.filter(status=status)
+    if category is not None:
+        issues = issues.filter(Q(category=category) | Q(category__parent=category))
+    if overdue:
+        issues = issues.filter(pk__in=assignments_overdue().values("issue_id"))
+    if search := (search or "").strip():
+        issues = issues.filter(Q(title__icontains=search) | Q(tracking_number__icontains=search))
+    return issues

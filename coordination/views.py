@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -51,9 +51,11 @@ from .permissions import (
 )
 from .selectors import (
     agency_queue,
+    assignments_overdue,
     issue_assignments,
     issue_for_user,
     issue_handoffs,
+    requests_open,
     triage_queue,
 )
 from .services import TransitionNotAllowed, assignment_accept, assignment_resolve, issue_dispatch
@@ -383,8 +385,7 @@ RATE_WINDOW = timedelta(days=30)
 def _overdue_cases(now) -> list[dict]:
     """Active assignments past a deadline, grouped by issue, the longest late first."""
     late = (
-        Assignment.objects.filter(status__in=Assignment.ACTIVE_STATUSES)
-        .filter(Q(due_at__lt=now) | Q(status=Assignment.Status.PENDING, response_due_at__lt=now))
+        assignments_overdue(now=now)
         .select_related("issue", "agency")
         .order_by("due_at", "id")[:300]
     )
@@ -434,11 +435,7 @@ def _rate_charts(now) -> list[dict]:
 def dispatch(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     issues = list(triage_queue()[:200])
-    open_requests = list(
-        CoordinationRequest.objects.filter(status=CoordinationRequest.Status.OPEN)
-        .select_related("issue", "assignment__agency", "requested_by")
-        .order_by("requested_at", "id")[:200]
-    )
+    open_requests = list(requests_open()[:200])
     codes = set()
     for item in open_requests:
         codes.update(item.payload.get("agencies") or [])

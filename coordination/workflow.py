@@ -702,5 +702,7 @@ def issue_merge(*, issue_id: int, into_id: int, actor: AbstractBaseUser) -> Issu
             details={"into": survivor.pk, "tracking_number": survivor.tracking_number},
         )
         issue_add_update(issue=duplicate, kind=Update.Kind.MERGED, note=survivor.tracking_number)
+        # The survivor's resident learns that others reported the same problem.
+        issue_add_update(issue=survivor, kind=Update.Kind.MERGED, note=duplicate.tracking_number)
         notify_resident_after_commit(issue_id=duplicate.pk, event="merged")
     return duplicate

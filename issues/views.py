@@ -62,13 +62,17 @@ def track(request: HttpRequest, access_token: str) -> HttpResponse:
         and issue.resolved_at is not None
         and timezone.now() - issue.resolved_at <= settings.REOPEN_WINDOW
     )
+    # A merged report follows the issue that continues: its status, resolution and timeline
+    # (public entries only, as on any tracking page).
+    merged_into = issue.merged_into if issue.status == Issue.Status.MERGED else None
     response = render(
         request,
         "issues/track.html",
         {
             "issue": issue,
             "timeline": issue_public_timeline(issue=issue),
-            "merged_into": issue.merged_into if issue.status == Issue.Status.MERGED else None,
+            "merged_into": merged_into,
+            "merged_timeline": issue_public_timeline(issue=merged_into) if merged_into else (),
             "feedback_form": FeedbackForm() if can_rate else None,
             "reopen_form": ReopenForm() if can_reopen else None,
         },

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agencies.models import Agency
 from coordination import services, workflow
@@ -907,3 +907,20 @@ def test_merged_issue_tracking_page_names_the_surviving_issue(client, dispatcher
     assert issue.tracking_number in notice
     assert "handled together" in notice
     assert issue.access_token not in body
+
+
+def test_a_merged_report_follows_the_timeline_of_the_surviving_issue(
+    client, dispatcher, issue, submit
+):
+    duplicate = submit(title="Lamp out at No. 12 again", contact_name="Wang Wu")
+    workflow.issue_merge(issue_id=duplicate.pk, into_id=issue.pk, actor=dispatcher)
+
+    body = client.get(f"/track/{duplicate.access_token}/", **EN).content.decode()
+
+    timeline = re.search(r'data-testid="merged-timeline">(.*?)</ol>', body, flags=re.DOTALL).group(
+        1
+    )
+    with translation.override("en"):
+        survivor_kinds = [u.get_kind_display() for u in issue.updates.all()]
+    assert survivor_kinds and all(kind in timeline for kind in survivor_kinds)
+    assert issue.contact_name not in body

@@ -9,7 +9,7 @@ service or selector, and renders the result. What a user may not see answers 404
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -49,7 +49,9 @@ from ..selectors import (
     issue_assignments,
     issue_for_user,
     issue_handoffs,
+    issues_filtered,
     issues_visible_to,
+    requests_open,
     triage_queue,
 )
 from ..services import (
@@ -181,29 +183,6 @@ def _require_dispatcher(request: Request) -> None:
         raise Http404("No such object.")
 
 
-def _filter_issues(
-    issues: QuerySet[Issue],
-    *,
-    status: str | None = None,
-    category=None,
-    overdue: bool = False,
-    search: str = "",
-) -> QuerySet[Issue]:
-    if status:
-        issues = issues.filter(status=status)
-    if category is not None:
-        issues = issues.filter(Q(category=category) | Q(category__parent=category))
-    if overdue:
-        now = timezone.now()
-        late = Assignment.objects.filter(status__in=Assignment.ACTIVE_STATUSES).filter(
-            Q(status=Assignment.Status.PENDING, response_due_at__lt=now) | Q(due_at__lt=now)
-        )
-        issues = issues.filter(pk__in=late.values("issue_id"))
-    if search := (search or "").strip():
-        issues = issues.filter(Q(title__icontains=search) | Q(tracking_number__icontains=search))
-    return issues
-
-
 # ------------------------------------------------------------------------------ issues
 
 
@@ -234,7 +213,7 @@ class IssueViewSet(viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         filters = _valid(IssueFilterSerializer, request.query_params)
-        issues = _filter_issues(
+        issues = issues_filtered(
             self.get_queryset().select_related("category").order_by("-created_at", "-id"),
             **filters,
         )
@@ -478,9 +457,7 @@ class DispatchQueueView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsDispatcher]
 
     def get(self, request: Request) -> Response:
-        requests_ = CoordinationRequest.objects.filter(
-            status=CoordinationRequest.Status.OPEN
-        ).select_related("issue", "assignment__agency", "requested_by", "decided_by")
+        requests_ = requests_open()
         return Response(
             {
                 "triage": IssueSummarySerializer(triage_queue()[:200], many=True).data,
