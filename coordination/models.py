@@ -624,3 +624,7 @@ class WebhookAttempt(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("webhook attempt")
         verbose_name_plural = _("webhook attempts")
+
+    def __str__(self) -> str:
+        outcome = self.status_code or self.error[:40]
+        return f"{self.delivery_id} @ {self.at:%Y-%m-%d %H:%M:%S} → {outcome}"

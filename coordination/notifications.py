@@ -52,14 +52,18 @@ def _enqueue(task, **kwargs) -> None:
 
 def notify_resident_after_commit(*, issue_id: int, event: str) -> None:
     from .tasks import notify_resident
+    from .webhooks import webhook_events_for_notification
 
     _enqueue(notify_resident, issue_id=issue_id, event=event)
+    # "resolved" is also the lead agency's webhook event (assignment.resolved).
+    webhook_events_for_notification(event=event, issue_id=issue_id, agency_id=None)
 
 
 def notify_agency_after_commit(
     *, agency_id: int, issue_id: int, event: str, managers_only: bool = False
 ) -> None:
     from .tasks import notify_agency
+    from .webhooks import webhook_events_for_notification
 
     _enqueue(
         notify_agency,
@@ -68,6 +72,8 @@ def notify_agency_after_commit(
         event=event,
         managers_only=managers_only,
     )
+    # Some are also the agency's webhook events (assignment.created, .decided, .deadline_near).
+    webhook_events_for_notification(event=event, issue_id=issue_id, agency_id=agency_id)
 
 
 def resident_message(*, issue: Issue, event: str) -> tuple[str, str] | None:

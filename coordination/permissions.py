@@ -91,3 +91,14 @@ def can_see_stats(user: User) -> bool:
             user=user, role=Membership.Role.MANAGER, agency__active=True
         ).exists()
     )
+
+
+def managed_agency_ids(user: User) -> list[int]:
+    """The active agencies ``user`` manages: whose webhooks and delivery logs they see."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Membership.objects.filter(
+            user=user, role=Membership.Role.MANAGER, agency__active=True
+        ).values_list("agency_id", flat=True)
+    )

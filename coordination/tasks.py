@@ -12,7 +12,7 @@ from django.utils import timezone
 from agencies.models import Agency
 from issues.models import Issue
 
-from . import deadlines, services
+from . import deadlines, services, webhooks
 from .notifications import resident_message, staff_addresses, staff_message
 
 
@@ -85,3 +85,36 @@ def issues_close_unrated() -> int:
     from . import workflow
 
     return workflow.issues_close_unrated()
+
+
+class WebhookDeliveryFailed(Exception):
+    """An attempt at a webhook delivery got no 2xx answer; Celery retries it."""
+
+
+@shared_task(bind=True, acks_late=True, max_retries=webhooks.MAX_ATTEMPTS)
+def webhook_deliver(self, delivery_id: int) -> str | None:
+    """POST one signed webhook delivery; retried with exponential backoff until it succeeds.
+
+    Every attempt is recorded; after ``webhooks.MAX_ATTEMPTS`` the delivery is marked
+    failed (the service decides, counting attempts on the row, so a task delivered twice
+    by the broker does not get extra tries). Safe to run twice: a delivered row is skipped.
+    """
+    outcome = webhooks.webhook_delivery_attempt(delivery_id=delivery_id)
+    if outcome is None:
+        return None
+    if outcome.retry:
+        raise self.retry(
+            countdown=webhooks.webhook_backoff(outcome.attempts),
+            exc=WebhookDeliveryFailed(outcome.error),
+        )
+    return "delivered" if outcome.delivered else "failed"
+
+
+@shared_task
+def webhooks_resend_stranded() -> int:
+    """Enqueue again the deliveries whose first message never reached a worker."""
+    cutoff = timezone.now() - settings.ROUTING_STALE_AFTER
+    ids = webhooks.webhook_deliveries_stranded(older_than=cutoff)
+    for delivery_id in ids:
+        webhook_deliver.delay(delivery_id)
+    return len(ids)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import rules_views, views
+from . import rules_views, views, webhook_views
 
 app_name = "coordination"
 
@@ -79,4 +79,5 @@ urlpatterns = [
         rules_views.ruleset_draft_view,
         name="ruleset_draft",
     ),
+    path("staff/webhooks/", webhook_views.webhooks_page, name="webhooks"),
 ]

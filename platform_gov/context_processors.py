@@ -5,7 +5,12 @@ from django.http import HttpRequest
 
 
 def platform(request: HttpRequest) -> dict:
-    from coordination.permissions import can_manage_rules, is_agency_member, is_dispatcher
+    from coordination.permissions import (
+        can_manage_rules,
+        is_agency_member,
+        is_dispatcher,
+        managed_agency_ids,
+    )
 
     user = request.user
     return {
@@ -13,4 +18,5 @@ def platform(request: HttpRequest) -> dict:
         "nav_is_staff": is_agency_member(user) if user.is_authenticated else False,
         "nav_is_dispatcher": is_dispatcher(user) if user.is_authenticated else False,
         "nav_can_manage_rules": can_manage_rules(user),
+        "nav_manages": bool(managed_agency_ids(user)),
     }

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from . import views
@@ -12,6 +13,8 @@ urlpatterns = [
     path("", include("coordination.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("issues.api.urls")),
     path("api/v1/", include("coordination.api.urls")),
     path("open311/v2/", include("coordination.open311.urls")),

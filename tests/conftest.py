@@ -109,7 +109,7 @@ def celery_worker_process(transactional_db, tmp_path):
                 "platform_gov",
                 "worker",
                 "-Q",
-                "routing,notifications,default",
+                "routing,notifications,webhooks,default",
                 "-P",
                 "solo",
                 "-n",

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agencies.models import Agency
@@ -24,7 +25,9 @@ class RuleSerializer(serializers.ModelSerializer):
 
 
 class RuleSetSerializer(serializers.ModelSerializer):
-    published_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    published_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     rules = RuleSerializer(many=True, read_only=True)
 
     class Meta:
@@ -116,7 +119,7 @@ class QueueAssignmentSerializer(AssignmentSerializer):
     tracking_number = serializers.CharField(source="issue.tracking_number", read_only=True)
     title = serializers.CharField(source="issue.title", read_only=True)
     category = serializers.SlugRelatedField(
-        source="issue.category", slug_field="code", read_only=True
+        source="issue.category", slug_field="code", read_only=True, allow_null=True
     )
     issue_status = serializers.CharField(source="issue.status", read_only=True)
 
@@ -133,7 +136,7 @@ class QueueAssignmentSerializer(AssignmentSerializer):
 class IssueSummarySerializer(serializers.ModelSerializer):
     """An issue in a list: no personal data."""
 
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Issue
@@ -154,7 +157,7 @@ class IssueDetailSerializer(IssueSummarySerializer):
     """One issue for its handlers. ``context["contact"]`` says how much contact data shows:
     ``full``, ``masked`` (the phone, masked) or ``none``."""
 
-    merged_into = serializers.PrimaryKeyRelatedField(read_only=True)
+    merged_into = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     contact_name = serializers.SerializerMethodField()
     contact_phone = serializers.SerializerMethodField()
     contact_email = serializers.SerializerMethodField()
@@ -204,9 +207,9 @@ class IssueDetailSerializer(IssueSummarySerializer):
 
 
 class HandoffSerializer(serializers.ModelSerializer):
-    from_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    to_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    from_agency = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    to_agency = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Handoff
@@ -228,8 +231,12 @@ class CoordinationRequestSerializer(serializers.ModelSerializer):
     agency = serializers.SlugRelatedField(
         source="assignment.agency", slug_field="code", read_only=True
     )
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    decided_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = CoordinationRequest
@@ -253,8 +260,8 @@ class CoordinationRequestSerializer(serializers.ModelSerializer):
 
 class AgencySerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Agency
@@ -370,6 +377,13 @@ class MergeInputSerializer(serializers.Serializer):
     into = serializers.PrimaryKeyRelatedField(queryset=Issue.objects.all())
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": "A date (YYYY-MM-DD) or a date and time (ISO 8601).",
+        "example": "2026-01-31",
+    }
+)
 class MomentField(serializers.Field):
     """A date or a datetime, as an aware datetime. A date means the start of that day, or,
     for the end of a period (``end=True``), the start of the next, so the day counts whole."""

@@ -13,6 +13,13 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
@@ -22,8 +29,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.models import Agency
+from issues.api.schema import (
+    ACCESS_TOKEN_PARAMETER,
+    ERROR_400,
+    ERROR_403,
+    ERROR_404,
+    FIELD_ERRORS_SCHEMA,
+    id_parameter,
+)
 from issues.api.serializers import TrackSerializer
-from issues.api.views import issue_submit_response, validation_errors
+from issues.api.views import issue_submit_response, issue_submit_schema, validation_errors
 from issues.models import Issue
 from issues.selectors import issue_by_access_token
 
@@ -98,6 +113,88 @@ class CanManageRules(permissions.BasePermission):
         return can_manage_rules(request.user)
 
 
+_RULESET_ID = id_parameter("The rule-set version's id.")
+
+_PUBLISH_400 = OpenApiResponse(
+    {
+        "anyOf": [
+            {
+                "type": "object",
+                "properties": {
+                    "detail": {"type": "string"},
+                    "problems": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "rule": {"type": "integer", "nullable": True},
+                                "field": {"type": "string"},
+                                "message": {"type": "string"},
+                            },
+                            "required": ["rule", "field", "message"],
+                        },
+                    },
+                },
+                "required": ["detail"],
+            },
+            FIELD_ERRORS_SCHEMA,
+        ]
+    },
+    description='`{"detail", "problems": [{"rule", "field", "message"}]}` when the rule set '
+    'has problems, `{"detail"}` when it may not be published, or field errors.',
+)
+
+_DECISION_SCHEMA = {"type": "object", "description": "A routing decision and its reasons."}
+_SIMULATION_SCHEMA = {
+    "oneOf": [
+        {
+            "type": "object",
+            "title": "One issue",
+            "properties": {
+                "facts": {"type": "object"},
+                "decision": _DECISION_SCHEMA,
+                "active_decision": _DECISION_SCHEMA,
+                "changed": {"type": "boolean"},
+            },
+            "required": ["facts", "decision", "active_decision", "changed"],
+        },
+        {
+            "type": "object",
+            "title": "Replay of the last N issues",
+            "properties": {
+                "ruleset": {"type": "integer"},
+                "active": {"type": "integer", "nullable": True},
+                "replayed": {"type": "integer"},
+                "changed": {"type": "integer"},
+                "moves": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "from": {"type": "string"},
+                            "to": {"type": "string"},
+                            "count": {"type": "integer"},
+                        },
+                    },
+                },
+                "sample": {"type": "array", "items": {"type": "object"}},
+            },
+            "required": ["ruleset", "active", "replayed", "changed", "moves", "sample"],
+        },
+    ]
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Rule-set versions", responses={200: RuleSetSerializer, 403: ERROR_403}
+    ),
+    retrieve=extend_schema(
+        summary="One rule-set version",
+        parameters=[_RULESET_ID],
+        responses={200: RuleSetSerializer, 403: ERROR_403, 404: ERROR_404},
+    ),
+)
 class RuleSetViewSet(viewsets.ReadOnlyModelViewSet):
     """Rule-set versions, newest first; one is active."""
 
@@ -105,6 +202,12 @@ class RuleSetViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.IsAuthenticated, CanManageRules]
     queryset = RuleSet.objects.select_related("published_by").prefetch_related("rules")
 
+    @extend_schema(
+        summary="Publish this version (it becomes the active one)",
+        parameters=[_RULESET_ID],
+        request=PublishInputSerializer,
+        responses={200: RuleSetSerializer, 400: _PUBLISH_400, 403: ERROR_403, 404: ERROR_404},
+    )
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: str | None = None) -> Response:
         ruleset = self.get_object()
@@ -126,6 +229,20 @@ class RuleSetViewSet(viewsets.ReadOnlyModelViewSet):
             return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(RuleSetSerializer(published).data)
 
+    @extend_schema(
+        summary="Simulate this version against the active one",
+        parameters=[_RULESET_ID],
+        request=SimulateInputSerializer,
+        responses={
+            200: OpenApiResponse(
+                _SIMULATION_SCHEMA,
+                description="`issue`: the decisions for one issue; `replay_last`: the moves.",
+            ),
+            400: ERROR_400,
+            403: ERROR_403,
+            404: ERROR_404,
+        },
+    )
     @action(detail=True, methods=["post"])
     def simulate(self, request: Request, pk: str | None = None) -> Response:
         """Route one issue, or replay the last N, under this version and the active one."""
@@ -185,6 +302,10 @@ def _require_dispatcher(request: Request) -> None:
 
 # ------------------------------------------------------------------------------ issues
 
+_ISSUE_ID = id_parameter("The issue's id.")
+# What every action on one object may answer besides its success.
+_ACTION_ERRORS = {400: ERROR_400, 403: ERROR_403, 404: ERROR_404}
+
 
 class IssueViewSet(viewsets.GenericViewSet):
     """``/api/v1/issues/``: residents file (POST, no login); staff list and read the issues
@@ -208,9 +329,20 @@ class IssueViewSet(viewsets.GenericViewSet):
         _require_dispatcher(self.request)
         return self._issue(pk)
 
+    @issue_submit_schema
     def create(self, request: Request) -> Response:
         return issue_submit_response(request)
 
+    @extend_schema(
+        summary="Issues the user may see, newest first",
+        parameters=[IssueFilterSerializer],
+        responses={
+            200: IssueSummarySerializer(many=True),
+            400: ERROR_400,
+            403: ERROR_403,
+            404: ERROR_404,
+        },
+    )
     def list(self, request: Request) -> Response:
         filters = _valid(IssueFilterSerializer, request.query_params)
         issues = issues_filtered(
@@ -220,6 +352,11 @@ class IssueViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(issues)
         return self.get_paginated_response(IssueSummarySerializer(page, many=True).data)
 
+    @extend_schema(
+        summary="One issue with its assignments",
+        parameters=[_ISSUE_ID],
+        responses={200: IssueDetailSerializer, 403: ERROR_403, 404: ERROR_404},
+    )
     def retrieve(self, request: Request, pk: str) -> Response:
         """The issue with its assignments; contact data as ``contact_level`` allows."""
         issue = self._issue(pk)
@@ -231,13 +368,25 @@ class IssueViewSet(viewsets.GenericViewSet):
         }
         return Response(IssueDetailSerializer(issue, context=context).data)
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        summary="The issue's handoff record, oldest first",
+        parameters=[_ISSUE_ID],
+        responses={200: HandoffSerializer(many=True), 403: ERROR_403, 404: ERROR_404},
+    )
+    # Not paginated: ``pagination_class=None`` only tells the schema so.
+    @action(detail=True, methods=["get"], pagination_class=None)
     def handoffs(self, request: Request, pk: str) -> Response:
         """The full handoff record, oldest first."""
         issue = self._issue(pk)
         return Response(HandoffSerializer(issue_handoffs(issue=issue), many=True).data)
 
     # Not ``dispatch``: that name is APIView's request handling.
+    @extend_schema(
+        summary="Dispatch by hand (dispatcher)",
+        parameters=[_ISSUE_ID],
+        request=DispatchInputSerializer,
+        responses={200: IssueDetailSerializer, **_ACTION_ERRORS},
+    )
     @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
     def dispatch_by_hand(self, request: Request, pk: str) -> Response:
         """Dispatch by hand: ``lead`` (code), ``co_handlers`` (codes), ``note``."""
@@ -253,6 +402,12 @@ class IssueViewSet(viewsets.GenericViewSet):
         )
         return self.retrieve(request, pk)
 
+    @extend_schema(
+        summary="Supervise (督办) (dispatcher)",
+        parameters=[_ISSUE_ID],
+        request=EscalateInputSerializer,
+        responses={201: HandoffSerializer, **_ACTION_ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def escalate(self, request: Request, pk: str) -> Response:
         """Supervise (督办): ``note`` says what is expected. 201 with the handoff."""
@@ -263,6 +418,12 @@ class IssueViewSet(viewsets.GenericViewSet):
         )
         return Response(HandoffSerializer(handoff).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        summary="Merge this duplicate into another issue (并单) (dispatcher)",
+        parameters=[_ISSUE_ID],
+        request=MergeInputSerializer,
+        responses={200: IssueDetailSerializer, **_ACTION_ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def merge(self, request: Request, pk: str) -> Response:
         """Merge this duplicate ``into`` (an issue id) the issue that continues."""
@@ -273,6 +434,12 @@ class IssueViewSet(viewsets.GenericViewSet):
 
 
 # ------------------------------------------------------------------------- assignments
+
+
+_ASSIGNMENT_ID = id_parameter("The assignment's id.")
+_SUMMONED = inline_serializer(
+    "WhistleSummoned", fields={"summoned": AssignmentSerializer(many=True)}
+)
 
 
 class AssignmentViewSet(viewsets.GenericViewSet):
@@ -306,6 +473,16 @@ class AssignmentViewSet(viewsets.GenericViewSet):
             CoordinationRequestSerializer(request_).data, status=status.HTTP_201_CREATED
         )
 
+    @extend_schema(
+        summary="The agencies' queue, soonest deadline first",
+        parameters=[QueueFilterSerializer],
+        responses={
+            200: QueueAssignmentSerializer(many=True),
+            400: ERROR_400,
+            403: ERROR_403,
+            404: ERROR_404,
+        },
+    )
     def list(self, request: Request) -> Response:
         """``?status=pending|accepted|done``: the queue, soonest deadline first."""
         wanted = _valid(QueueFilterSerializer, request.query_params).get("status")
@@ -316,9 +493,20 @@ class AssignmentViewSet(viewsets.GenericViewSet):
         serializer = QueueAssignmentSerializer(page, many=True, context={"now": timezone.now()})
         return self.get_paginated_response(serializer.data)
 
+    @extend_schema(
+        summary="One assignment",
+        parameters=[_ASSIGNMENT_ID],
+        responses={200: AssignmentSerializer, 403: ERROR_403, 404: ERROR_404},
+    )
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(AssignmentSerializer(self.get_object()).data)
 
+    @extend_schema(
+        summary="Sign for it (签收)",
+        parameters=[_ASSIGNMENT_ID],
+        request=None,
+        responses={200: AssignmentSerializer, **_ACTION_ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str) -> Response:
         """Sign for it (签收): the resolution clock starts."""
@@ -326,6 +514,12 @@ class AssignmentViewSet(viewsets.GenericViewSet):
         _call(assignment_accept, assignment_id=assignment.pk, actor=request.user)
         return self._answer(assignment.pk)
 
+    @extend_schema(
+        summary="Resolve it",
+        parameters=[_ASSIGNMENT_ID],
+        request=ResolveInputSerializer,
+        responses={200: AssignmentSerializer, **_ACTION_ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str) -> Response:
         """Done, with ``resolution``; the issue is resolved when its lead assignment is."""
@@ -339,6 +533,12 @@ class AssignmentViewSet(viewsets.GenericViewSet):
         )
         return self._answer(assignment.pk)
 
+    @extend_schema(
+        summary="A note to the resident or the other handlers",
+        parameters=[_ASSIGNMENT_ID],
+        request=ReplyInputSerializer,
+        responses={200: AssignmentSerializer, **_ACTION_ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def reply(self, request: Request, pk: str) -> Response:
         """``message`` to the resident (``public``: true) or to the other handlers."""
@@ -353,6 +553,12 @@ class AssignmentViewSet(viewsets.GenericViewSet):
         )
         return self._answer(assignment.pk)
 
+    @extend_schema(
+        summary="Ask to return it (退单)",
+        parameters=[_ASSIGNMENT_ID],
+        request=ReasonSerializer,
+        responses={201: CoordinationRequestSerializer, **_ACTION_ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def bounce(self, request: Request, pk: str) -> Response:
         """Ask to return it (退单) with ``reason``; the dispatcher decides."""
@@ -367,6 +573,12 @@ class AssignmentViewSet(viewsets.GenericViewSet):
             )
         )
 
+    @extend_schema(
+        summary="Ask the dispatcher to move it (转办)",
+        parameters=[_ASSIGNMENT_ID],
+        request=TransferInputSerializer,
+        responses={201: CoordinationRequestSerializer, **_ACTION_ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def transfer(self, request: Request, pk: str) -> Response:
         """Ask the dispatcher to move it (转办): ``reason``, ``suggested_agency`` (code)."""
@@ -383,6 +595,12 @@ class AssignmentViewSet(viewsets.GenericViewSet):
             )
         )
 
+    @extend_schema(
+        summary="Ask for co-handlers (协办)",
+        parameters=[_ASSIGNMENT_ID],
+        request=AgenciesInputSerializer,
+        responses={201: CoordinationRequestSerializer, **_ACTION_ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def cohandle(self, request: Request, pk: str) -> Response:
         """Ask for co-handlers (协办): ``agencies`` (codes), ``reason``."""
@@ -398,6 +616,12 @@ class AssignmentViewSet(viewsets.GenericViewSet):
             )
         )
 
+    @extend_schema(
+        summary="Summon departments (吹哨报到)",
+        parameters=[_ASSIGNMENT_ID],
+        request=AgenciesInputSerializer,
+        responses={201: _SUMMONED, **_ACTION_ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def whistle(self, request: Request, pk: str) -> Response:
         """A street office summons departments (吹哨报到): ``agencies`` (codes), ``reason``.
@@ -418,6 +642,12 @@ class AssignmentViewSet(viewsets.GenericViewSet):
             status=status.HTTP_201_CREATED,
         )
 
+    @extend_schema(
+        summary="Ask for more time (延期)",
+        parameters=[_ASSIGNMENT_ID],
+        request=ExtensionInputSerializer,
+        responses={201: CoordinationRequestSerializer, **_ACTION_ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def extension(self, request: Request, pk: str) -> Response:
         """Ask for more time (延期): ``until`` (ISO 8601), ``reason``."""
@@ -433,6 +663,12 @@ class AssignmentViewSet(viewsets.GenericViewSet):
             )
         )
 
+    @extend_schema(
+        summary="Appeal the latest rating as unfair",
+        parameters=[_ASSIGNMENT_ID],
+        request=ReasonSerializer,
+        responses={201: CoordinationRequestSerializer, **_ACTION_ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def appeal(self, request: Request, pk: str) -> Response:
         """Appeal the latest rating as unfair (our addition to API.md): ``reason``."""
@@ -456,6 +692,19 @@ class DispatchQueueView(APIView):
 
     permission_classes = [permissions.IsAuthenticated, IsDispatcher]
 
+    @extend_schema(
+        summary="Issues in triage and open coordination requests (dispatcher)",
+        responses={
+            200: inline_serializer(
+                "DispatchQueue",
+                fields={
+                    "triage": IssueSummarySerializer(many=True),
+                    "requests": CoordinationRequestSerializer(many=True),
+                },
+            ),
+            403: ERROR_403,
+        },
+    )
     def get(self, request: Request) -> Response:
         requests_ = requests_open()
         return Response(
@@ -464,6 +713,9 @@ class DispatchQueueView(APIView):
                 "requests": CoordinationRequestSerializer(requests_[:200], many=True).data,
             }
         )
+
+
+_REQUEST_ID = id_parameter("The coordination request's id.")
 
 
 class CoordinationRequestViewSet(viewsets.GenericViewSet):
@@ -485,6 +737,16 @@ class CoordinationRequestViewSet(viewsets.GenericViewSet):
     def _answer(self, request_id: int) -> Response:
         return Response(CoordinationRequestSerializer(self.get_queryset().get(pk=request_id)).data)
 
+    @extend_schema(
+        summary="Coordination requests waiting for a decision (dispatcher)",
+        parameters=[RequestFilterSerializer],
+        responses={
+            200: CoordinationRequestSerializer(many=True),
+            400: ERROR_400,
+            403: ERROR_403,
+            404: ERROR_404,
+        },
+    )
     def list(self, request: Request) -> Response:
         if not is_dispatcher(request.user):
             self.permission_denied(request, message=_("This is for the dispatch centre."))
@@ -495,9 +757,20 @@ class CoordinationRequestViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(found)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    @extend_schema(
+        summary="One coordination request (dispatcher)",
+        parameters=[_REQUEST_ID],
+        responses={200: CoordinationRequestSerializer, 403: ERROR_403, 404: ERROR_404},
+    )
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(self.get_serializer(self.get_object()).data)
 
+    @extend_schema(
+        summary="Approve (dispatcher)",
+        parameters=[_REQUEST_ID],
+        request=ApproveInputSerializer,
+        responses={200: CoordinationRequestSerializer, **_ACTION_ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
         """Approve with ``note``; ``reassign_to`` (code) says where a bounce or transfer goes."""
@@ -513,6 +786,12 @@ class CoordinationRequestViewSet(viewsets.GenericViewSet):
         )
         return self._answer(decided.pk)
 
+    @extend_schema(
+        summary="Reject (dispatcher)",
+        parameters=[_REQUEST_ID],
+        request=RejectInputSerializer,
+        responses={200: CoordinationRequestSerializer, **_ACTION_ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str) -> Response:
         """Reject with ``note``: the assignment stays with its agency."""
@@ -530,6 +809,12 @@ class TrackFeedbackView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(
+        summary="Rate a resolved issue (no login needed)",
+        parameters=[ACCESS_TOKEN_PARAMETER],
+        request=FeedbackInputSerializer,
+        responses={200: TrackSerializer, 400: ERROR_400, 404: ERROR_404},
+    )
     def post(self, request: Request, access_token: str) -> Response:
         issue = issue_by_access_token(token=access_token)
         data = _valid(FeedbackInputSerializer, request.data)
@@ -549,6 +834,12 @@ class TrackReopenView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(
+        summary="Reopen a resolved or closed issue (no login needed)",
+        parameters=[ACCESS_TOKEN_PARAMETER],
+        request=ReasonSerializer,
+        responses={200: TrackSerializer, 400: ERROR_400, 404: ERROR_404},
+    )
     def post(self, request: Request, access_token: str) -> Response:
         issue = issue_by_access_token(token=access_token)
         data = _valid(ReasonSerializer, request.data)
@@ -572,6 +863,11 @@ class AgencyStatsView(APIView):
 
     permission_classes = [permissions.IsAuthenticated, CanSeeStats]
 
+    @extend_schema(
+        summary="Per-agency rates (managers, dispatcher, administrators)",
+        parameters=[StatsFilterSerializer],
+        responses={200: AgencyRatesSerializer(many=True), 400: ERROR_400, 403: ERROR_403},
+    )
     def get(self, request: Request) -> Response:
         period = _valid(StatsFilterSerializer, request.query_params)
         rates = agency_rates(start=period.get("from"), end=period.get("to"))
@@ -583,6 +879,24 @@ class CanViewAgencies(permissions.BasePermission):
         return request.user.has_perm("agencies.view_agency")
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="Organisations (administrators)",
+        responses={200: AgencySerializer, 403: ERROR_403, 404: ERROR_404},
+    ),
+    retrieve=extend_schema(
+        summary="One organisation by code (administrators)",
+        parameters=[
+            OpenApiParameter(
+                "code",
+                {"type": "string", "pattern": "^[-a-zA-Z0-9_]{1,64}$"},
+                OpenApiParameter.PATH,
+                description="The agency's code.",
+            )
+        ],
+        responses={200: AgencySerializer, 403: ERROR_403, 404: ERROR_404},
+    ),
+)
 class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
     """Organisations, by code (administrators)."""
 

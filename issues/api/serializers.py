@@ -10,7 +10,7 @@ from ..models import Category, Issue, Update
 
 class CategorySerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Category
@@ -67,7 +67,7 @@ class PublicUpdateSerializer(serializers.ModelSerializer):
 class TrackSerializer(serializers.ModelSerializer):
     """The resident's view of an issue: no personal data, no staff names, no internal notes."""
 
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     timeline = PublicUpdateSerializer(source="updates", many=True, read_only=True)
 
     class Meta:

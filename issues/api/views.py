@@ -13,6 +13,7 @@ import time
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -22,6 +23,7 @@ from rest_framework.views import APIView
 from ..models import Issue
 from ..selectors import category_choices, issue_by_access_token
 from ..services import issue_submit
+from .schema import ACCESS_TOKEN_PARAMETER, DETAIL_SCHEMA, ERROR_400, ERROR_404
 from .serializers import (
     CategorySerializer,
     IssueCreatedSerializer,
@@ -137,11 +139,40 @@ def _submit(request: Request, data: dict) -> Response:
     return Response(IssueCreatedSerializer(issue).data, status=status.HTTP_201_CREATED)
 
 
+# The OpenAPI description of filing an issue, shared with ``/api/v1/issues/`` (POST).
+issue_submit_schema = extend_schema(
+    summary="File an issue (no login needed)",
+    description=(
+        "Files a resident's issue. With an `Idempotency-Key` header, the same key within 24 "
+        "hours answers the same issue (201, the same body) instead of filing another; a "
+        "request whose twin is still being filed waits up to five seconds, then answers 409."
+    ),
+    request=IssueSubmitSerializer,
+    parameters=[
+        OpenApiParameter(
+            "Idempotency-Key",
+            {"type": "string", "maxLength": IDEMPOTENCY_KEY_MAX},
+            OpenApiParameter.HEADER,
+            required=False,
+            description="Any text up to 255 characters; repeats answer the same issue.",
+        )
+    ],
+    responses={
+        201: IssueCreatedSerializer,
+        400: ERROR_400,
+        409: OpenApiResponse(
+            DETAIL_SCHEMA, description="A request with this key is still being filed."
+        ),
+    },
+)
+
+
 class IssueSubmitView(APIView):
     """File an issue (see ``issue_submit_response``)."""
 
     permission_classes = [permissions.AllowAny]
 
+    @issue_submit_schema
     def post(self, request: Request) -> Response:
         return issue_submit_response(request)
 
@@ -151,5 +182,10 @@ class TrackView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(
+        summary="Follow an issue by its tracking link",
+        parameters=[ACCESS_TOKEN_PARAMETER],
+        responses={200: TrackSerializer, 404: ERROR_404},
+    )
     def get(self, request: Request, access_token: str) -> Response:
         return Response(TrackSerializer(issue_by_access_token(token=access_token)).data)

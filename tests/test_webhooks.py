@@ -1,0 +1,555 @@
+"""Signed webhooks for partner agencies: signing, registration, delivery with retries, the
+managers' page, and the partner acting back through the REST API.
+
+Deliveries go to a real HTTP server on 127.0.0.1 started by the test (no network beyond this
+machine); Celery runs eagerly, and in eager mode a retry runs again at once, so one
+``delay()`` plays a delivery's whole life.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from agencies.models import Agency, Membership
+from coordination import services, workflow
+from coordination.deadlines import deadlines_sweep
+from coordination.models import Assignment, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from coordination.tasks import webhook_deliver
+from coordination.webhooks import (
+    MAX_ATTEMPTS,
+    sign,
+    verify,
+    webhook_backoff,
+    webhook_endpoint_register,
+    webhook_events_enqueue,
+    webhook_events_for_notification,
+)
+from issues.services import issue_submit
+from platform_gov.celery import app as celery_app
+from tests.factories import (
+    PASSWORD,
+    AgencyFactory,
+    AssignmentFactory,
+    CategoryFactory,
+    UserFactory,
+    routing_rule,
+)
+from tests.factories import member as member_of
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "s3cret-s3cret-s3cret"
+CONTACT = {
+    "contact_name": "Li Hua",
+    "contact_phone": "13812345678",
+    "contact_email": "lihua@example.org",
+}
+
+
+# ------------------------------------------------------------------------- fixtures
+
+
+class Receiver:
+    """A partner's HTTP endpoint on 127.0.0.1 that answers with the given statuses in turn."""
+
+    def __init__(self, answers: list[int]):
+        self.answers = list(answers) or [200]
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.append((dict(self.headers.items()), body))
+                status = (
+                    receiver.answers.pop(0) if len(receiver.answers) > 1 else receiver.answers[0]
+                )
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):  # keep the test output quiet
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/12345"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    started: list[Receiver] = []
+
+    def start(*answers: int) -> Receiver:
+        server = Receiver(list(answers))
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _insecure_localhost(settings):
+    settings.WEBHOOK_ALLOW_INSECURE_LOCALHOST = True
+
+
+@pytest.fixture
+def dispatch_centre():
+    return AgencyFactory(code="dispatch", kind=Agency.Kind.DISPATCH_CENTRE)
+
+
+@pytest.fixture
+def partner(dispatch_centre):
+    return AgencyFactory(code="water-co", kind=Agency.Kind.GOVERNMENT_DEPARTMENT)
+
+
+@pytest.fixture
+def water_rule(partner):
+    return routing_rule(category=CategoryFactory(code="water-leak"), lead=partner)
+
+
+@pytest.fixture
+def manager(partner):
+    return member_of(partner, role=Membership.Role.MANAGER, username="water_manager")
+
+
+@pytest.fixture
+def staff(partner):
+    return member_of(partner, username="water_staff")
+
+
+def register(agency, url, **kwargs) -> WebhookEndpoint:
+    return webhook_endpoint_register(agency=agency, url=url, secret=SECRET, **kwargs)
+
+
+def submit_and_route(capture, category) -> Assignment:
+    """A resident's report, routed after commit to the rule's lead, as in production."""
+    with capture(execute=True):
+        issue = issue_submit(
+            title="Water main burst on Example Road",
+            description="Water everywhere since 6 a.m.",
+            category=category,
+            lat=39.9,
+            lon=116.4,
+            address="1 Example Road",
+            **CONTACT,
+        )
+    return Assignment.objects.get(issue=issue, role=Assignment.Role.LEAD)
+
+
+def deliver_event(capture, assignment, event="assigned") -> WebhookDelivery:
+    """Raise a notification's webhook for ``assignment`` and run its delivery after commit."""
+    with capture(execute=True):
+        webhook_events_for_notification(
+            event=event, issue_id=assignment.issue_id, agency_id=assignment.agency_id
+        )
+    return WebhookDelivery.objects.get()
+
+
+def assignment_due(assignment: Assignment):
+    assignment.refresh_from_db()
+    return assignment.due_at
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# ------------------------------------------------------------------------- signatures
+
+
+def test_a_signature_over_timestamp_and_body_verifies_with_the_secret():
+    now = int(time.time())
+    body = b'{"event":"assignment.created"}'
+    signature = sign(SECRET, now, body)
+    assert len(signature) == 64
+    assert verify(SECRET, now, body, f"sha256={signature}", now=now)
+    assert verify(SECRET, str(now), body, signature, now=timezone.now())
+
+
+def test_a_wrong_secret_or_a_tampered_body_does_not_verify():
+    now = int(time.time())
+    body = b'{"event":"assignment.created"}'
+    signature = "sha256=" + sign(SECRET, now, body)
+    assert not verify("another-secret-entirely", now, body, signature, now=now)
+    assert not verify(SECRET, now, body.replace(b"created", b"resolved"), signature, now=now)
+    # The timestamp is signed too: moving it breaks the signature.
+    assert not verify(SECRET, now + 1, body, signature, now=now)
+    assert not verify(SECRET, "not-a-number", body, signature, now=now)
+
+
+def test_a_stale_or_future_timestamp_is_refused_against_replay():
+    sent = int(time.time())
+    body = b"{}"
+    signature = sign(SECRET, sent, body)
+    assert verify(SECRET, sent, body, signature, now=sent + 300)
+    assert not verify(SECRET, sent, body, signature, now=sent + 301)
+    assert not verify(SECRET, sent, body, signature, now=sent - 301)
+    assert verify(SECRET, sent, body, signature, now=sent + 600, tolerance=600)
+
+
+def test_backoff_doubles_from_twenty_seconds_up_to_an_hour():
+    assert [webhook_backoff(n) for n in range(1, 5)] == [20, 40, 80, 160]
+    assert webhook_backoff(12) == 3600
+
+
+# ----------------------------------------------------------------------- registration
+
+
+def test_registering_refuses_plain_http_and_names_the_url_field(partner, settings):
+    with pytest.raises(ValidationError) as refused:
+        webhook_endpoint_register(agency=partner, url="http://partner.example/hooks")
+    assert "url" in refused.value.message_dict
+    settings.WEBHOOK_ALLOW_INSECURE_LOCALHOST = False
+    with pytest.raises(ValidationError) as local:
+        webhook_endpoint_register(agency=partner, url="http://127.0.0.1:8080/hooks")
+    assert "url" in local.value.message_dict
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_registering_refuses_unknown_events_and_short_secrets(partner):
+    with pytest.raises(ValidationError) as refused:
+        webhook_endpoint_register(
+            agency=partner, url="https://partner.example/hooks", secret="short", events=["nope"]
+        )
+    assert set(refused.value.message_dict) == {"events", "secret"}
+
+
+def test_registering_https_makes_a_random_secret_when_none_is_given(partner):
+    endpoint = webhook_endpoint_register(
+        agency=partner, url="https://partner.example/hooks", events=["assignment.created"]
+    )
+    other = webhook_endpoint_register(agency=partner, url="https://partner.example/other")
+    assert len(endpoint.secret) == 64 and endpoint.secret != other.secret
+    assert endpoint.events == ["assignment.created"] and other.events == []
+
+
+# --------------------------------------------------------------------------- delivery
+
+
+def test_a_partner_receives_its_new_assignment_signed_and_without_contact_data(
+    partner, water_rule, receiver, django_capture_on_commit_callbacks
+):
+    server = receiver(200)
+    register(partner, server.url)
+    assignment = submit_and_route(django_capture_on_commit_callbacks, water_rule.category)
+
+    assert len(server.requests) == 1
+    headers, body = server.requests[0]
+    assert headers["X-Platform-Event"] == "assignment.created"
+    assert headers["X-Platform-Signature"].startswith("sha256=")
+    assert verify(
+        SECRET,
+        headers["X-Platform-Timestamp"],
+        body,
+        headers["X-Platform-Signature"],
+        now=timezone.now(),
+    )
+    payload = json.loads(body)
+    assert payload["event"] == "assignment.created"
+    assert payload["event_id"] == headers["X-Platform-Delivery"]
+    assert payload["assignment"]["id"] == assignment.pk
+    assert payload["assignment"]["tracking_number"] == assignment.issue.tracking_number
+    assert payload["issue"]["category"] == "water-leak"
+    assert set(payload["issue"]) == {"title", "category", "status", "address", "lat", "lon"}
+    text = body.decode()
+    for secret_of_the_resident in (*CONTACT.values(), "contact", "access_token"):
+        assert secret_of_the_resident not in text
+
+    delivery = WebhookDelivery.objects.get()
+    assert str(delivery.event_id) == headers["X-Platform-Delivery"]
+    assert delivery.status == WebhookDelivery.Status.DELIVERED and delivery.attempts == 1
+    attempt = delivery.attempt_log.get()
+    assert attempt.status_code == 200 and attempt.error == ""
+
+
+def test_a_receiver_failing_twice_is_retried_with_growing_backoff_until_delivered(
+    partner, receiver, monkeypatch, django_capture_on_commit_callbacks
+):
+    server = receiver(500, 500, 200)
+    register(partner, server.url)
+    task = celery_app.tasks["coordination.tasks.webhook_deliver"]
+    original_retry = type(task).retry
+    countdowns = []
+
+    def spy(self, *args, **kwargs):
+        countdowns.append(kwargs["countdown"])
+        return original_retry(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(task), "retry", spy)
+    delivery = deliver_event(django_capture_on_commit_callbacks, AssignmentFactory(agency=partner))
+
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.DELIVERED and delivery.attempts == 3
+    assert list(delivery.attempt_log.values_list("status_code", flat=True)) == [500, 500, 200]
+    assert "HTTP 500" in delivery.attempt_log.first().error
+    assert countdowns == [20, 40]
+    # The same delivery (one event id) each time, signed afresh.
+    assert len({headers["X-Platform-Delivery"] for headers, _ in server.requests}) == 1
+
+
+def test_an_unreachable_receiver_records_every_attempt_with_its_error_then_fails(
+    partner, django_capture_on_commit_callbacks
+):
+    register(partner, f"http://127.0.0.1:{free_port()}/hooks")
+    delivery = deliver_event(django_capture_on_commit_callbacks, AssignmentFactory(agency=partner))
+
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.FAILED
+    assert delivery.attempts == MAX_ATTEMPTS == delivery.attempt_log.count()
+    for attempt in delivery.attempt_log.all():
+        assert attempt.status_code is None
+        assert "refused" in attempt.error.lower()
+
+
+def test_a_delivery_is_not_sent_again_once_delivered(
+    partner, receiver, django_capture_on_commit_callbacks
+):
+    server = receiver(200)
+    register(partner, server.url)
+    delivery = deliver_event(django_capture_on_commit_callbacks, AssignmentFactory(agency=partner))
+
+    assert webhook_deliver.delay(delivery.pk).get() is None
+    assert len(server.requests) == 1 and WebhookAttempt.objects.count() == 1
+
+
+def test_a_replayed_delivery_is_refused_by_verify(
+    partner, receiver, django_capture_on_commit_callbacks
+):
+    server = receiver(200)
+    register(partner, server.url)
+    deliver_event(django_capture_on_commit_callbacks, AssignmentFactory(agency=partner))
+
+    headers, body = server.requests[0]
+    sent = int(headers["X-Platform-Timestamp"])
+    args = (SECRET, headers["X-Platform-Timestamp"], body, headers["X-Platform-Signature"])
+    assert verify(*args, now=sent)
+    # Captured and sent again ten minutes later: the genuine signature no longer counts.
+    assert not verify(*args, now=sent + 600)
+
+
+def test_an_endpoint_gets_only_the_events_it_subscribed_to(
+    partner, receiver, django_capture_on_commit_callbacks
+):
+    server = receiver(200)
+    register(partner, server.url, events=["assignment.resolved"])
+    assignment = AssignmentFactory(agency=partner)
+    with django_capture_on_commit_callbacks(execute=True):
+        webhook_events_for_notification(
+            event="assigned", issue_id=assignment.issue_id, agency_id=partner.pk
+        )
+        webhook_events_for_notification(
+            event="deadline_reminder", issue_id=assignment.issue_id, agency_id=partner.pk
+        )
+    assert not server.requests and not WebhookDelivery.objects.exists()
+
+
+def test_decided_deadline_near_and_resolved_reach_the_partner(
+    partner, water_rule, staff, dispatch_centre, receiver, django_capture_on_commit_callbacks
+):
+    server = receiver(200)
+    register(partner, server.url)
+    assignment = submit_and_route(django_capture_on_commit_callbacks, water_rule.category)
+    dispatcher = member_of(dispatch_centre)
+    capture = django_capture_on_commit_callbacks
+    with capture(execute=True):
+        services.assignment_accept(assignment_id=assignment.pk, actor=staff)
+    with capture(execute=True):
+        request = workflow.assignment_request_extension(
+            assignment_id=assignment.pk,
+            actor=staff,
+            reason="The pipe needs a part from the factory.",
+            until=assignment_due(assignment) + timedelta(days=30),
+        )
+    with capture(execute=True):
+        workflow.request_reject(request_id=request.pk, actor=dispatcher, note="Not needed.")
+    with capture(execute=True):
+        deadlines_sweep(now=assignment_due(assignment) - timedelta(minutes=1))
+    with capture(execute=True):
+        services.assignment_resolve(
+            assignment_id=assignment.pk, actor=staff, resolution="Pipe replaced."
+        )
+
+    events = [headers["X-Platform-Event"] for headers, _ in server.requests]
+    assert events == [
+        "assignment.created",
+        "assignment.decided",
+        "assignment.deadline_near",
+        "assignment.resolved",
+    ]
+    resolved = json.loads(server.requests[-1][1])
+    assert resolved["assignment"]["status"] == "done"
+    assert resolved["issue"]["status"] == "resolved"
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"delivered"}
+
+
+def test_a_broken_webhook_never_fails_the_workflow(
+    partner, water_rule, monkeypatch, django_capture_on_commit_callbacks
+):
+    real_enqueue = webhook_events_enqueue
+
+    def broken(**kwargs):
+        real_enqueue(**kwargs)  # the rows are written, then something fails
+        raise RuntimeError("webhooks are down")
+
+    register(partner, "https://partner.example/hooks")
+    monkeypatch.setattr("coordination.webhooks.webhook_events_enqueue", broken)
+    assignment = submit_and_route(django_capture_on_commit_callbacks, water_rule.category)
+    assert assignment.issue.status == "dispatched"
+    assert not WebhookDelivery.objects.exists()
+
+
+# ----------------------------------------------------------------- the managers' page
+
+
+def test_the_managers_page_shows_the_attempt_log_to_a_manager(
+    client, partner, manager, receiver, django_capture_on_commit_callbacks
+):
+    server = receiver(503, 200)
+    register(partner, server.url)
+    deliver_event(django_capture_on_commit_callbacks, AssignmentFactory(agency=partner))
+    other = AgencyFactory(code="gas-co")
+    register(other, "https://gas.example/hooks")
+
+    client.force_login(manager)
+    response = client.get("/staff/webhooks/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert server.url in page and "gas.example" not in page
+    assert page.count('data-testid="attempt-row"') == 2
+    assert "503" in page and "assignment.created" in page
+    assert SECRET not in page
+
+
+def test_the_managers_page_is_refused_to_staff_and_anonymous(client, staff):
+    assert client.get("/staff/webhooks/").status_code == 302
+    client.force_login(staff)
+    assert client.get("/staff/webhooks/").status_code == 403
+
+
+def test_a_manager_registers_an_endpoint_and_sees_its_secret_once(client, partner, manager):
+    client.force_login(manager)
+    refused = client.post(
+        "/staff/webhooks/", {"agency": partner.pk, "url": "http://partner.example/hooks"}
+    )
+    assert refused.status_code == 200 and "https://" in refused.content.decode()
+    assert not WebhookEndpoint.objects.exists()
+
+    created = client.post(
+        "/staff/webhooks/",
+        {
+            "agency": partner.pk,
+            "url": "https://partner.example/hooks",
+            "events": ["assignment.created", "assignment.resolved"],
+        },
+    )
+    endpoint = WebhookEndpoint.objects.get()
+    assert created.status_code == 201
+    assert endpoint.secret in created.content.decode()
+    assert endpoint.events == ["assignment.created", "assignment.resolved"]
+    assert endpoint.secret not in client.get("/staff/webhooks/").content.decode()
+
+
+def test_a_manager_cannot_register_for_another_agency(client, partner, manager):
+    other = AgencyFactory(code="gas-co")
+    client.force_login(manager)
+    response = client.post("/staff/webhooks/", {"agency": other.pk, "url": "https://x.example/"})
+    assert response.status_code == 200
+    assert not WebhookEndpoint.objects.exists()
+
+
+# ------------------------------------------------------------- acting back with a token
+
+
+def test_a_partner_accepts_its_assignment_through_the_api_with_a_token(
+    partner, water_rule, staff, django_capture_on_commit_callbacks
+):
+    assignment = submit_and_route(django_capture_on_commit_callbacks, water_rule.category)
+    client = APIClient()
+    token = client.post(
+        "/api/v1/auth/token/", {"username": staff.username, "password": PASSWORD}, format="json"
+    ).json()["token"]
+
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    response = client.post(f"/api/v1/assignments/{assignment.pk}/accept/")
+    assert response.status_code == 200, response.content
+    assignment.refresh_from_db()
+    assert assignment.status == Assignment.Status.ACCEPTED and assignment.accepted_by == staff
+
+
+# ------------------------------------------------------------------------------ admin
+
+
+def test_the_admin_lists_endpoints_without_secrets_and_deliveries_with_attempts(
+    client, partner, receiver, django_capture_on_commit_callbacks
+):
+    server = receiver(500, 200)
+    register(partner, server.url)
+    delivery = deliver_event(django_capture_on_commit_callbacks, AssignmentFactory(agency=partner))
+    admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+
+    listing = client.get("/admin/coordination/webhookendpoint/")
+    assert listing.status_code == 200 and SECRET not in listing.content.decode()
+    detail = client.get(f"/admin/coordination/webhookdelivery/{delivery.pk}/change/")
+    assert detail.status_code == 200
+    assert "HTTP 500" in detail.content.decode()
+
+    added = client.post(
+        "/admin/coordination/webhookendpoint/add/",
+        {
+            "agency": partner.pk,
+            "url": "https://partner.example/admin",
+            "events": "[]",
+            "active": "on",
+        },
+        follow=True,
+    )
+    endpoint = WebhookEndpoint.objects.get(url="https://partner.example/admin")
+    assert len(endpoint.secret) == 64 and endpoint.secret in added.content.decode()
+    refused = client.post(
+        "/admin/coordination/webhookendpoint/add/",
+        {"agency": partner.pk, "url": "http://partner.example/", "events": "[]"},
+    )
+    assert (
+        refused.status_code == 200
+        and not WebhookEndpoint.objects.filter(url="http://partner.example/").exists()
+    )
+
+
+def test_a_hostile_signature_or_timestamp_header_is_refused_not_raised():
+    now = int(time.time())
+    assert not verify(SECRET, now, b"{}", "sha256=çà-not-hex", now=now)
+    assert not verify(SECRET, f"{now:_}", b"{}", sign(SECRET, now, b"{}"), now=now)
+
+
+def test_an_agency_without_endpoints_costs_one_query_per_event(partner, django_assert_num_queries):
+    assignment = AssignmentFactory(agency=partner)
+    with django_assert_num_queries(1):
+        webhook_events_for_notification(
+            event="assigned", issue_id=assignment.issue_id, agency_id=partner.pk
+        )
+    with django_assert_num_queries(0):
+        webhook_events_for_notification(
+            event="replied", issue_id=assignment.issue_id, agency_id=None
+        )
