@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from platform_gov.throttling import SubmitThrottle, TrackThrottle, page_rate_limit
+
 from .forms import FeedbackForm, ReopenForm, ReportForm, TrackForm
 from .models import Issue
 from .selectors import issue_by_access_token, issue_public_timeline
@@ -22,6 +24,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and (limited := page_rate_limit(request, SubmitThrottle)):
+        return limited
     form = ReportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -44,6 +48,8 @@ def submitted(request: HttpRequest, access_token: str) -> HttpResponse:
 
 
 def track_lookup(request: HttpRequest) -> HttpResponse:
+    if "code" in request.GET and (limited := page_rate_limit(request, TrackThrottle)):
+        return limited
     form = TrackForm(request.GET if "code" in request.GET else None)
     if form.is_bound and form.is_valid():
         return redirect("issues:track", access_token=form.cleaned_data["code"])
@@ -53,6 +59,8 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
 
 
 def track(request: HttpRequest, access_token: str) -> HttpResponse:
+    if limited := page_rate_limit(request, TrackThrottle):
+        return limited
     issue = issue_by_access_token(token=access_token)
     can_rate = issue.status == Issue.Status.RESOLVED
     # The reopen itself is decided by coordination.workflow.issue_reopen; this only decides

@@ -243,6 +243,13 @@ ESCALATE_TO_DISPATCHER_AFTER = timedelta(
 FEEDBACK_CLOSE_AFTER = timedelta(days=env.int("FEEDBACK_CLOSE_AFTER_DAYS", default=7))
 REOPEN_WINDOW = timedelta(days=env.int("REOPEN_WINDOW_DAYS", default=7))
 
+# Rate limits per client address on what needs no account (429 with Retry-After beyond them).
+RATE_LIMITS = {
+    "submit": env.str("RATE_LIMIT_SUBMIT", default="30/hour"),
+    "track": env.str("RATE_LIMIT_TRACK", default="300/hour"),
+    "token": env.str("RATE_LIMIT_TOKEN", default="20/hour"),
+}
+
 # DRF. https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -252,6 +259,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # How many reverse proxies stand in front of the app; 0 (direct): X-Forwarded-For is
+    # ignored, so a forged header cannot dodge a rate limit.
+    "NUM_PROXIES": env.int("TRUSTED_PROXIES", default=0),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 

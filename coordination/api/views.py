@@ -34,6 +34,7 @@ from issues.api.schema import (
     ERROR_400,
     ERROR_403,
     ERROR_404,
+    ERROR_429,
     FIELD_ERRORS_SCHEMA,
     id_parameter,
 )
@@ -41,6 +42,7 @@ from issues.api.serializers import TrackSerializer
 from issues.api.views import issue_submit_response, issue_submit_schema, validation_errors
 from issues.models import Issue
 from issues.selectors import issue_by_access_token
+from platform_gov.throttling import SubmitThrottle, TrackThrottle
 
 from .. import workflow
 from ..models import Assignment, CoordinationRequest, RuleSet
@@ -328,6 +330,10 @@ class IssueViewSet(viewsets.GenericViewSet):
     def _dispatcher_issue(self, pk: str) -> Issue:
         _require_dispatcher(self.request)
         return self._issue(pk)
+
+    def get_throttles(self):
+        # Filing needs no account, so it is limited per client address.
+        return [SubmitThrottle()] if self.action == "create" else super().get_throttles()
 
     @issue_submit_schema
     def create(self, request: Request) -> Response:
@@ -808,12 +814,13 @@ class TrackFeedbackView(APIView):
     """``rating`` (1–5) and ``comment`` on a resolved issue; answers the public view."""
 
     permission_classes = [permissions.AllowAny]
+    throttle_classes = [TrackThrottle]
 
     @extend_schema(
         summary="Rate a resolved issue (no login needed)",
         parameters=[ACCESS_TOKEN_PARAMETER],
         request=FeedbackInputSerializer,
-        responses={200: TrackSerializer, 400: ERROR_400, 404: ERROR_404},
+        responses={200: TrackSerializer, 400: ERROR_400, 404: ERROR_404, 429: ERROR_429},
     )
     def post(self, request: Request, access_token: str) -> Response:
         issue = issue_by_access_token(token=access_token)
@@ -833,12 +840,13 @@ class TrackReopenView(APIView):
     """``reason``: reopen a resolved or closed issue within the reopen window."""
 
     permission_classes = [permissions.AllowAny]
+    throttle_classes = [TrackThrottle]
 
     @extend_schema(
         summary="Reopen a resolved or closed issue (no login needed)",
         parameters=[ACCESS_TOKEN_PARAMETER],
         request=ReasonSerializer,
-        responses={200: TrackSerializer, 400: ERROR_400, 404: ERROR_404},
+        responses={200: TrackSerializer, 400: ERROR_400, 404: ERROR_404, 429: ERROR_429},
     )
     def post(self, request: Request, access_token: str) -> Response:
         issue = issue_by_access_token(token=access_token)

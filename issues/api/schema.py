@@ -39,6 +39,11 @@ ERROR_404 = OpenApiResponse(
     DETAIL_SCHEMA,
     description="No such object, or one the user may not see (404, never 403).",
 )
+ERROR_429 = OpenApiResponse(
+    DETAIL_SCHEMA,
+    description="Too many requests from this client address; the `Retry-After` header says "
+    "how many seconds to wait.",
+)
 
 # The token of a resident's link: ``secrets.token_urlsafe``.
 ACCESS_TOKEN_PARAMETER = OpenApiParameter(

@@ -20,10 +20,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from platform_gov.throttling import SubmitThrottle, TrackThrottle
+
 from ..models import Issue
 from ..selectors import category_choices, issue_by_access_token
 from ..services import issue_submit
-from .schema import ACCESS_TOKEN_PARAMETER, DETAIL_SCHEMA, ERROR_400, ERROR_404
+from .schema import ACCESS_TOKEN_PARAMETER, DETAIL_SCHEMA, ERROR_400, ERROR_404, ERROR_429
 from .serializers import (
     CategorySerializer,
     IssueCreatedSerializer,
@@ -163,6 +165,7 @@ issue_submit_schema = extend_schema(
         409: OpenApiResponse(
             DETAIL_SCHEMA, description="A request with this key is still being filed."
         ),
+        429: ERROR_429,
     },
 )
 
@@ -171,6 +174,7 @@ class IssueSubmitView(APIView):
     """File an issue (see ``issue_submit_response``)."""
 
     permission_classes = [permissions.AllowAny]
+    throttle_classes = [SubmitThrottle]
 
     @issue_submit_schema
     def post(self, request: Request) -> Response:
@@ -181,11 +185,12 @@ class TrackView(APIView):
     """An issue as its resident sees it, by the secret token of the resident's link."""
 
     permission_classes = [permissions.AllowAny]
+    throttle_classes = [TrackThrottle]
 
     @extend_schema(
         summary="Follow an issue by its tracking link",
         parameters=[ACCESS_TOKEN_PARAMETER],
-        responses={200: TrackSerializer, 404: ERROR_404},
+        responses={200: TrackSerializer, 404: ERROR_404, 429: ERROR_429},
     )
     def get(self, request: Request, access_token: str) -> Response:
         return Response(TrackSerializer(issue_by_access_token(token=access_token)).data)
