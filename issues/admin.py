@@ -1,10 +1,17 @@
 from django.contrib import admin
 
-from .models import Category, Feedback, Issue, Update
+from .models import Category, CategoryQuestion, Feedback, Issue, Update
+
+
+class CategoryQuestionInline(admin.TabularInline):
+    model = CategoryQuestion
+    extra = 0
+    fields = ("order", "code", "question_zh", "question_en", "datatype", "required", "values")
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
+    inlines = [CategoryQuestionInline]
     list_display = ("code", "name_zh", "name_en", "parent", "service_code", "active")
     list_filter = ("active", "parent")
     search_fields = ("code", "name_zh", "name_en", "service_code")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -64,6 +67,86 @@ class Category(BilingualName):
             chain.append(node)
             node = node.parent
         return chain
+
+
+class CategoryQuestion(models.Model):
+    """A question asked of residents who report in a category (e.g. 噪声来源 the noise's
+    source), published in Open311 as the service's attributes.
+
+    ``values`` lists the choices of a single or multiple choice question as
+    ``[{"key": "site", "name": "工地"}]``.
+    """
+
+    class Datatype(models.TextChoices):
+        STRING = "string", _("Short text")
+        TEXT = "text", _("Long text")
+        NUMBER = "number", _("Number")
+        DATETIME = "datetime", _("Date and time")
+        SINGLE = "singlevaluelist", _("One choice")
+        MULTI = "multivaluelist", _("Several choices")
+
+    CHOICE_TYPES = (Datatype.SINGLE, Datatype.MULTI)
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="questions")
+    code = models.SlugField(_("code"), max_length=64)
+    question_zh = models.CharField(_("question (Chinese)"), max_length=300)
+    question_en = models.CharField(_("question (English)"), max_length=300, blank=True)
+    datatype = models.CharField(_("answer type"), max_length=20, choices=Datatype.choices)
+    required = models.BooleanField(_("required"), default=False)
+    values = models.JSONField(_("choices"), default=list, blank=True)
+    order = models.PositiveIntegerField(_("order"), default=1)
+
+    class Meta:
+        ordering = ["category", "order", "id"]
+        verbose_name = _("category question")
+        verbose_name_plural = _("category questions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "code"],
+                name="%(app_label)s_%(class)s_code_per_category",
+                violation_error_message=_("This category already has a question with this code."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category.code}.{self.code}"
+
+    @property
+    def question(self) -> str:
+        language = get_language() or "zh-hans"
+        return (
+            self.question_en if language.startswith("en") and self.question_en else self.question_zh
+        )
+
+    @property
+    def keys(self) -> list[str]:
+        return [str(v.get("key")) for v in self.values if isinstance(v, dict)]
+
+    def clean(self) -> None:
+        if self.datatype in self.CHOICE_TYPES and not self.keys:
+            raise ValidationError({"values": _("A choice question needs its choices.")})
+
+    def check_answer(self, value: Any) -> Any:
+        """The answer in its stored form; ValidationError with a message for the resident."""
+        if value in (None, "", []):
+            if self.required:
+                raise ValidationError(_("This question needs an answer."))
+            return None
+        if self.datatype == self.Datatype.NUMBER:
+            try:
+                return float(value)
+            except (TypeError, ValueError) as error:
+                raise ValidationError(_("Give a number.")) from error
+        if self.datatype == self.Datatype.SINGLE:
+            if str(value) not in self.keys:
+                raise ValidationError(_("Choose one of: %(keys)s") % {"keys": ", ".join(self.keys)})
+            return str(value)
+        if self.datatype == self.Datatype.MULTI:
+            chosen = [str(v) for v in (value if isinstance(value, list | tuple) else [value])]
+            if any(v not in self.keys for v in chosen):
+                raise ValidationError(_("Choose among: %(keys)s") % {"keys": ", ".join(self.keys)})
+            return chosen
+        return str(value)[:2000]
 
 
 class Issue(models.Model):
@@ -150,6 +233,8 @@ class Issue(models.Model):
         related_name="reported_issues",
     )
     resolution = models.TextField(_("resolution"), blank=True)
+    # Answers to the category's questions, by question code.
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
     # Times the issue went back to its lead after a low rating or a reopen (返工).
     redo_count = models.PositiveIntegerField(_("redone"), default=0)
     merged_into = models.ForeignKey(

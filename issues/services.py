@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 
@@ -28,6 +32,8 @@ def issue_submit(
     channel: str = Issue.Channel.WEB,
     priority: str = Issue.Priority.NORMAL,
     reporter: AbstractBaseUser | None = None,
+    answers: dict[str, Any] | None = None,
+    require_answers: bool = False,
 ) -> Issue:
     """File a resident's issue and announce it for routing.
 
@@ -37,6 +43,9 @@ def issue_submit(
     submission and enqueues routing once the transaction commits. A clash of the random
     tracking number is retried with a new one.
     """
+    checked_answers = issue_check_answers(
+        category=category, answers=answers or {}, require=require_answers
+    )
     for attempt in range(TRACKING_NUMBER_ATTEMPTS):
         issue = Issue(
             title=title.strip(),
@@ -52,6 +61,7 @@ def issue_submit(
             channel=channel,
             priority=priority,
             reporter=reporter if reporter is not None and reporter.is_authenticated else None,
+            answers=checked_answers,
         )
         if attempt:
             issue.tracking_number = new_tracking_number()
@@ -67,6 +77,39 @@ def issue_submit(
             raise
         return issue
     raise RuntimeError("could not draw a free tracking number")  # pragma: no cover
+
+
+def issue_check_answers(
+    *, category: Category | None, answers: dict[str, Any], require: bool = False
+) -> dict[str, Any]:
+    """The answers to the category's questions, checked and in stored form.
+
+    Raises ValidationError ``{"answers": ["code: message", ...]}`` for answers of the wrong
+    type or choice, answers to questions the category does not ask, and — with ``require``,
+    for channels that show the questions (Open311 clients read them from the service
+    definition) — missing answers to required questions.
+    """
+    questions = {q.code: q for q in category.questions.all()} if category else {}
+    errors: dict[str, str] = {}
+    checked: dict[str, Any] = {}
+    for code in answers:
+        if code not in questions:
+            errors[code] = str(_("No such question in this category."))
+    for code, question in questions.items():
+        if code not in answers and not require:
+            continue
+        try:
+            value = question.check_answer(answers.get(code))
+        except ValidationError as error:
+            errors[code] = " ".join(error.messages)
+            continue
+        if value is not None:
+            checked[code] = value
+    if errors:
+        raise ValidationError(
+            {"answers": [f"{code}: {message}" for code, message in sorted(errors.items())]}
+        )
+    return checked
 
 
 def issue_add_update(

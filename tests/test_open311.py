@@ -199,6 +199,22 @@ def test_services_list_each_active_category_with_its_group(client, noise, valida
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+def test_an_attribute_the_service_does_not_ask_is_refused(client, noise, key, fmt):
+    response = client.post(
+        f"/open311/v2/requests.{fmt}",
+        {
+            "api_key": key,
+            "service_code": "NOISE",
+            "address_string": "x",
+            "attribute[WHERE]": "market",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "WHERE" in response.content.decode()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_service_definition_answers_an_empty_attribute_list(client, noise, validate, fmt):
     response = client.get(f"{BASE}/services/NOISE.{fmt}")
 
@@ -438,7 +454,6 @@ def test_posting_a_request_files_a_routed_open311_issue(
             email="wang.xiuying@example.org",
             phone="15800001111",
             device_id="abc",
-            **{"attribute[WHERE]": "market"},
         )
 
     assert response.status_code == 200, response.content

@@ -66,7 +66,6 @@ from ..selectors import (
     issue_assignments,
     issue_for_user,
     issue_handoffs,
-    issues_filtered,
     issues_visible_to,
     requests_open,
     triage_queue,
@@ -78,6 +77,7 @@ from ..services import (
     issue_dispatch,
 )
 from ..stats import agency_rates
+from .filters import IssueFilter
 from .serializers import (
     AgenciesInputSerializer,
     AgencyRatesSerializer,
@@ -350,11 +350,13 @@ class IssueViewSet(viewsets.GenericViewSet):
         },
     )
     def list(self, request: Request) -> Response:
-        filters = _valid(IssueFilterSerializer, request.query_params)
-        issues = issues_filtered(
-            self.get_queryset().select_related("category").order_by("-created_at", "-id"),
-            **filters,
+        filterset = IssueFilter(
+            request.query_params,
+            queryset=self.get_queryset().select_related("category").order_by("-created_at", "-id"),
         )
+        if not filterset.is_valid():
+            raise FieldErrors(detail=filterset.errors)
+        issues = filterset.qs
         page = self.paginate_queryset(issues)
         return self.get_paginated_response(IssueSummarySerializer(page, many=True).data)
 

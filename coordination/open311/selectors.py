@@ -30,7 +30,12 @@ def open311_status(issue: Issue) -> str:
 
 
 def open311_services() -> QuerySet[Category]:
-    return Category.objects.filter(active=True).select_related("parent").order_by("service_code")
+    return (
+        Category.objects.filter(active=True)
+        .select_related("parent")
+        .prefetch_related("questions")
+        .order_by("service_code")
+    )
 
 
 def open311_service(*, service_code: str) -> Category | None:

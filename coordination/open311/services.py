@@ -68,6 +68,7 @@ def open311_request_submit(
     last_name: str = "",
     email: str = "",
     phone: str = "",
+    answers: dict | None = None,
 ) -> Issue:
     """File an Open311 service request as an issue (channel ``open311``), routed like any other.
 
@@ -87,4 +88,6 @@ def open311_request_submit(
         contact_email=email,
         contact_phone=phone,
         channel=Issue.Channel.OPEN311,
+        answers=answers or {},
+        require_answers=True,
     )

@@ -46,6 +46,7 @@ PARAMETER_OF_FIELD = {
     "contact_name": "first_name",
     "title": "description",
     "category": "service_code",
+    "answers": "attribute",
 }
 
 
@@ -142,6 +143,18 @@ def _post_params(request: HttpRequest) -> QueryDict:
     return request.POST
 
 
+def _attributes(params: QueryDict) -> dict[str, Any]:
+    """``attribute[code]=value`` (and ``attribute[code][]=v`` for several) as a dict."""
+    answers: dict[str, Any] = {}
+    for name in params:
+        if not (name.startswith("attribute[") and "]" in name):
+            continue
+        code = name[len("attribute[") : name.index("]")]
+        values = params.getlist(name)
+        answers[code] = values if name.endswith("[]") or len(values) > 1 else values[0]
+    return answers
+
+
 def _coordinate(params: QueryDict, name: str) -> float | None:
     value = params.get(name, "").strip()
     if not value:
@@ -161,8 +174,8 @@ def _service(category: Category) -> dict[str, Any]:
         "service_code": category.service_code,
         "service_name": category.name,
         "description": category.description,
-        # No service has attributes yet; a definition answers an empty list.
-        "metadata": False,
+        # True when the service definition lists questions (attributes) to answer.
+        "metadata": bool(category.questions.all()),
         "type": "realtime",
         "keywords": ", ".join(k for k in keywords if k),
         "group": category.parent.name if category.parent else None,
@@ -261,8 +274,27 @@ def service_definition(request: HttpRequest, *, service_code: str, fmt: str) -> 
     category = selectors.open311_service(service_code=service_code)
     if category is None:
         raise BadRequest(f"service_code: no service {service_code}", status=404)
+    attributes = [
+        {
+            "variable": True,
+            "code": question.code,
+            "datatype": question.datatype,
+            "required": question.required,
+            "datatype_description": question.get_datatype_display(),
+            "order": question.order,
+            "description": question.question,
+            **(
+                {"values": [{"key": v["key"], "name": v["name"]} for v in question.values]}
+                if question.datatype in question.CHOICE_TYPES
+                else {}
+            ),
+        }
+        for question in category.questions.all()
+    ]
     return render(
-        fmt, "service_definition", {"service_code": category.service_code, "attributes": []}
+        fmt,
+        "service_definition",
+        {"service_code": category.service_code, "attributes": attributes},
     )
 
 
@@ -321,6 +353,7 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
             last_name=params.get("last_name", ""),
             email=params.get("email", "").strip(),
             phone=params.get("phone", "").strip(),
+            answers=_attributes(params),
         )
     except ValidationError as error:
         fields = getattr(error, "message_dict", {"": error.messages})

@@ -31,7 +31,7 @@ from agencies.models import Agency, Area, Membership
 from agencies.services import agency_group, membership_set
 from coordination.models import CalendarDay, RuleSet, SLAPolicy
 from coordination.rulesets import rule_save, ruleset_draft_create, ruleset_publish
-from issues.models import Category, Issue
+from issues.models import Category, CategoryQuestion, Issue
 
 M = TypeVar("M", bound=models.Model)
 
@@ -490,6 +490,55 @@ def seed_sla_policies(categories: dict[str, Category]) -> tuple[list[SLAPolicy],
     return policies, created
 
 
+# Questions asked of residents in some categories (Open311 service attributes).
+QUESTIONS: tuple[dict[str, Any], ...] = (
+    {
+        "category": "noise",
+        "code": "source",
+        "order": 1,
+        "required": True,
+        "question_zh": "噪声来自哪里？",
+        "question_en": "Where does the noise come from?",
+        "datatype": "singlevaluelist",
+        "values": [
+            {"key": "site", "name": "工地 Building site"},
+            {"key": "shop", "name": "商铺 Shop or restaurant"},
+            {"key": "home", "name": "住户 A home"},
+            {"key": "street", "name": "街道 The street"},
+        ],
+    },
+    {
+        "category": "power-cut",
+        "code": "extent",
+        "order": 1,
+        "required": False,
+        "question_zh": "停电范围？",
+        "question_en": "How far does the power cut reach?",
+        "datatype": "singlevaluelist",
+        "values": [
+            {"key": "home", "name": "我家 My home"},
+            {"key": "building", "name": "整栋楼 The building"},
+            {"key": "area", "name": "整片区域 The whole area"},
+        ],
+    },
+)
+
+
+def seed_questions(categories: dict[str, Category]) -> tuple[list[CategoryQuestion], int]:
+    rows: list[CategoryQuestion] = []
+    created = 0
+    for seed in QUESTIONS:
+        values = {k: v for k, v in seed.items() if k not in ("category", "code")}
+        row, new = _upsert(
+            CategoryQuestion,
+            lookup={"category": categories[seed["category"]], "code": seed["code"]},
+            values=values,
+        )
+        rows.append(row)
+        created += new
+    return rows, created
+
+
 # Days the working calendar treats specially; an administrator keeps the year's list in the
 # admin (公休 and 调休 as the State Council announces them).
 CALENDAR_DAYS: tuple[tuple[str, str, str], ...] = (
@@ -649,6 +698,8 @@ class Command(BaseCommand):
             self._done(_("Categories"), len(categories), created)
             policies, created = seed_sla_policies(categories)
             self._done(_("Deadline policies"), len(policies), created)
+            questions, created = seed_questions(categories)
+            self._done(_("Category questions"), len(questions), created)
             days, created = seed_calendar()
             self._done(_("Calendar days"), len(days), created)
             logins, created = seed_users(agencies, password=password, reset=reset_passwords)
