@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from .models import (
     Assignment,
     CalendarDay,
+    ContactAccess,
     CoordinationRequest,
     DeadlineEvent,
     Handoff,
@@ -258,3 +259,13 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     search_fields = ("event_id", "endpoint__agency__code")
     list_select_related = ("endpoint__agency",)
     inlines = [WebhookAttemptInline]
+
+
+@admin.register(ContactAccess)
+class ContactAccessAdmin(ReadOnlyAdmin):
+    """Who was shown which resident's contact details, and when."""
+
+    list_display = ("at", "user", "issue", "level", "via")
+    list_filter = ("level", "via")
+    search_fields = ("user__username", "issue__tracking_number")
+    list_select_related = ("user", "issue")

@@ -628,3 +628,26 @@ class WebhookAttempt(models.Model):
     def __str__(self) -> str:
         outcome = self.status_code or self.error[:40]
         return f"{self.delivery_id} @ {self.at:%Y-%m-%d %H:%M:%S} → {outcome}"
+
+
+class ContactAccess(models.Model):
+    """A member of staff was shown a resident's contact details: who, which issue, how much,
+    where, when. Append-only, for the audit a complainant is owed."""
+
+    class Level(models.TextChoices):
+        FULL = "full", _("Full contact")
+        MASKED = "masked", _("Masked phone")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issue = models.ForeignKey(Issue, on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(max_length=16, choices=Level.choices)
+    via = models.CharField(max_length=16)  # "page" or "api"
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("contact access")
+        verbose_name_plural = _("contact accesses")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} saw {self.level} contact of {self.issue_id} via {self.via}"

@@ -102,3 +102,16 @@ def managed_agency_ids(user: User) -> list[int]:
             user=user, role=Membership.Role.MANAGER, agency__active=True
         ).values_list("agency_id", flat=True)
     )
+
+
+def contact_access_record(*, user: User, issue, level: str, via: str) -> None:
+    """Write the audit row for a view of a resident's contact (nothing when none was shown).
+
+    Only ids and the level are recorded: the contact itself never goes into a log.
+    """
+    from .models import ContactAccess
+
+    if level in (ContactAccess.Level.FULL, ContactAccess.Level.MASKED) and (
+        issue.contact_name or issue.contact_phone or issue.contact_email
+    ):
+        ContactAccess.objects.create(user=user, issue=issue, level=level, via=via)

@@ -43,6 +43,7 @@ from .forms import (
 from .models import Assignment, CoordinationRequest, Handoff
 from .permissions import (
     can_work_assignment,
+    contact_access_record,
     contact_level,
     is_agency_member,
     is_dispatcher,
@@ -139,6 +140,7 @@ def staff_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
     assignments = list(issue_assignments(issue=issue))
     mine = set(user_agency_ids(request.user))
     contact = contact_level(user=request.user, issue=issue, assignments=assignments)
+    contact_access_record(user=request.user, issue=issue, level=contact, via="page")
     feedback = list(issue.feedback.order_by("-at", "-id"))
     # Each of the user's organisations works on its active assignment; once done, it may
     # still reply and (as lead) appeal a rating from its latest finished one.

@@ -50,6 +50,7 @@ from ..permissions import (
     can_manage_rules,
     can_see_stats,
     can_work_assignment,
+    contact_access_record,
     contact_level,
     is_dispatcher,
 )
@@ -369,11 +370,9 @@ class IssueViewSet(viewsets.GenericViewSet):
         """The issue with its assignments; contact data as ``contact_level`` allows."""
         issue = self._issue(pk)
         assignments = list(issue_assignments(issue=issue))
-        context = {
-            "assignments": assignments,
-            "contact": contact_level(user=request.user, issue=issue, assignments=assignments),
-            "now": timezone.now(),
-        }
+        contact = contact_level(user=request.user, issue=issue, assignments=assignments)
+        contact_access_record(user=request.user, issue=issue, level=contact, via="api")
+        context = {"assignments": assignments, "contact": contact, "now": timezone.now()}
         return Response(IssueDetailSerializer(issue, context=context).data)
 
     @extend_schema(
