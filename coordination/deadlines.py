@@ -15,10 +15,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from agencies.models import Agency
 from issues.models import Issue
 
 from .models import Assignment, CalendarDay, DeadlineEvent, Handoff, SLAPolicy
+from .selectors import dispatch_centre
 from .worktime import WorkCalendar
 
 logger = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def deadlines_sweep(*, now: datetime | None = None) -> dict[str, int]:
 
     now = now or timezone.now()
     calendar = work_calendar()
-    centre = Agency.objects.filter(kind=Agency.Kind.DISPATCH_CENTRE, active=True).first()
+    centre = dispatch_centre()
     taken = {step: 0 for step in DeadlineEvent.Step.values}
     horizon = calendar.add(now, settings.DEADLINE_WARNING)
     active = (

@@ -125,3 +125,10 @@ def issues_filtered(
     if search := (search or "").strip():
         issues = issues.filter(Q(title__icontains=search) | Q(tracking_number__icontains=search))
     return issues
+
+
+def dispatch_centre() -> Agency | None:
+    """The dispatch centre: where triage waits and late work is escalated last."""
+    return (
+        Agency.objects.filter(kind=Agency.Kind.DISPATCH_CENTRE, active=True).order_by("pk").first()
+    )

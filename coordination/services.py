@@ -27,7 +27,7 @@ from .models import Assignment, Handoff, SLAPolicy
 from .notifications import notify_agency_after_commit, notify_resident_after_commit
 from .routing.model import Decision
 from .rulesets import active_ruleset, decide_for, facts_as_json, issue_facts
-from .selectors import sla_policy_for
+from .selectors import dispatch_centre, sla_policy_for
 
 logger = logging.getLogger(__name__)
 
@@ -179,12 +179,6 @@ def issues_stale_submitted(*, older_than) -> list[int]:
         Issue.objects.filter(status=Issue.Status.SUBMITTED, created_at__lt=older_than)
         .order_by("created_at")
         .values_list("pk", flat=True)[:1000]
-    )
-
-
-def dispatch_centre() -> Agency | None:
-    return (
-        Agency.objects.filter(kind=Agency.Kind.DISPATCH_CENTRE, active=True).order_by("pk").first()
     )
 
 
