@@ -216,6 +216,11 @@ class Issue(models.Model):
     contact_phone = models.CharField(_("phone"), max_length=32, blank=True)
     contact_email = models.EmailField(_("email"), blank=True)
     anonymous = models.BooleanField(_("anonymous"), default=False)
+    # The resident's consent, given on the form, that enterprise partners on the case may see
+    # the contact. Without it partners see none (government bodies see it by role).
+    share_contact_with_partners = models.BooleanField(
+        _("share my contact with enterprise partners"), default=False
+    )
     channel = models.CharField(
         _("channel"), max_length=16, choices=Channel.choices, default=Channel.WEB
     )
@@ -313,6 +318,62 @@ class Update(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issue.tracking_number}: {self.kind}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    """A random name under the month: nothing of the resident's file name is kept."""
+    month = timezone.now().strftime("%Y/%m")
+    return f"issues/{month}/{secrets.token_hex(16)}.{instance.extension}"
+
+
+def private_storage():
+    """Where photos live: a directory outside the web root, served only through a view that
+    checks permission (``PRIVATE_MEDIA_ROOT``; never under STATIC_ROOT, no MEDIA_URL)."""
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+class Attachment(models.Model):
+    """A photo the resident added to the report, re-encoded on arrival (no metadata kept).
+
+    The stored file is the platform's own re-encoding, never the upload as it came: that drops
+    EXIF (GPS position, camera serial) and anything hidden after the image data.
+    """
+
+    class Format(models.TextChoices):
+        JPEG = "image/jpeg", "JPEG"
+        PNG = "image/png", "PNG"
+        WEBP = "image/webp", "WebP"
+
+    EXTENSIONS = {Format.JPEG: "jpg", Format.PNG: "png", Format.WEBP: "webp"}
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, storage=private_storage, max_length=200)
+    content_type = models.CharField(max_length=32, choices=Format.choices)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField(help_text=_("bytes, as stored"))
+    sha256 = models.CharField(max_length=64)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["issue_id", "position", "id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue", "position"], name="%(app_label)s_%(class)s_one_per_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issue_id}/{self.position}"
+
+    @property
+    def extension(self) -> str:
+        return self.EXTENSIONS.get(self.content_type, "bin")
 
 
 class Feedback(models.Model):

@@ -153,6 +153,12 @@ STORAGES = {
     },
 }
 
+# Residents' photos: outside the web root (no MEDIA_URL serves them), read back only through
+# a view that checks permission. In production point it at a persistent volume.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private_media")
+ATTACHMENTS_MAX_COUNT = 3
+ATTACHMENTS_MAX_BYTES = 5 * 1024 * 1024
+
 # In development and tests serve static files straight from the apps (no collectstatic).
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
