@@ -30,6 +30,7 @@ def membership_set(*, user: AbstractBaseUser, agency: Agency, role: str) -> Memb
             user=user, agency=agency, defaults={"role": role}
         )
         user.groups.add(agency_group(agency=agency))
+    _forget_access(user)
     return membership
 
 
@@ -39,3 +40,9 @@ def membership_remove(*, membership: Membership) -> None:
         if membership.agency.group_id:
             membership.user.groups.remove(membership.agency.group)
         membership.delete()
+    _forget_access(membership.user)
+
+
+def _forget_access(user: AbstractBaseUser) -> None:
+    """Drop what coordination.permissions cached on this user object for the request."""
+    user.__dict__.pop("_access", None)

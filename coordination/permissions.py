@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from agencies.models import Agency, Membership
@@ -11,39 +13,110 @@ from .models import Assignment
 User = AbstractBaseUser | AnonymousUser
 
 
-def user_agency_ids(user: User) -> list[int]:
-    """The agencies the user works for (cached on the user object for the request)."""
+@dataclass(frozen=True)
+class Access:
+    """What a user's memberships give them, read once per request.
+
+    ``member_ids``: the active organisations they work for. ``managed_ids``: those they manage.
+    ``reach_ids``: whose work they see and act on: their own organisations, and for managers
+    every organisation below one they manage (a street office's manager reaches its
+    communities). ``reach_group_ids``: the permission groups of ``reach_ids``, through which
+    guardian's object permissions on issues are granted.
+    """
+
+    member_ids: frozenset[int] = frozenset()
+    managed_ids: frozenset[int] = frozenset()
+    reach_ids: frozenset[int] = frozenset()
+    reach_group_ids: frozenset[int] = frozenset()
+    dispatch_centre_member: bool = False
+    kinds: dict[int, str] = field(default_factory=dict)
+
+
+NO_ACCESS = Access()
+
+
+def access_for(user: User) -> Access:
+    """The user's :class:`Access`, cached on the user object for the request.
+
+    One query for the memberships; a second, over the active organisations' tree, only for
+    managers (a few hundred rows of three integers).
+    """
     if not user.is_authenticated:
-        return []
-    cached = getattr(user, "_agency_ids", None)
-    if cached is None:
-        cached = list(
-            Membership.objects.filter(user=user, agency__active=True).values_list(
-                "agency_id", flat=True
-            )
+        return NO_ACCESS
+    cached = getattr(user, "_access", None)
+    if cached is not None:
+        return cached
+    rows = list(
+        Membership.objects.filter(user=user, agency__active=True).values_list(
+            "agency_id", "role", "agency__kind", "agency__group_id"
         )
-        user._agency_ids = cached
-    return cached
+    )
+    member_ids = frozenset(agency_id for agency_id, *_rest in rows)
+    managed_ids = frozenset(a for a, role, *_rest in rows if role == Membership.Role.MANAGER)
+    kinds = {agency_id: kind for agency_id, _role, kind, _group in rows}
+    groups = {agency_id: group for agency_id, _role, _kind, group in rows}
+    reach = set(member_ids)
+    if managed_ids:
+        children: dict[int, list[int]] = {}
+        for agency_id, parent_id, kind, group_id in Agency.objects.filter(active=True).values_list(
+            "pk", "parent_id", "kind", "group_id"
+        ):
+            children.setdefault(parent_id, []).append(agency_id)
+            kinds[agency_id] = kind
+            groups[agency_id] = group_id
+        stack = list(managed_ids)
+        while stack:
+            for child in children.get(stack.pop(), ()):
+                if child not in reach:
+                    reach.add(child)
+                    stack.append(child)
+    access = Access(
+        member_ids=member_ids,
+        managed_ids=managed_ids,
+        reach_ids=frozenset(reach),
+        reach_group_ids=frozenset(groups[a] for a in reach if groups.get(a)),
+        dispatch_centre_member=any(
+            kind == Agency.Kind.DISPATCH_CENTRE for _a, _r, kind, _g in rows
+        ),
+        kinds=kinds,
+    )
+    user._access = access
+    return access
+
+
+def user_agency_ids(user: User) -> list[int]:
+    """The agencies the user works for."""
+    return sorted(access_for(user).member_ids)
+
+
+def reach_agency_ids(user: User) -> list[int]:
+    """The agencies whose work the user sees and acts on: their own, and for managers every
+    organisation below one they manage."""
+    return sorted(access_for(user).reach_ids)
 
 
 def is_dispatcher(user: User) -> bool:
     """Members of the dispatch centre, and administrators, act as the dispatcher."""
     if not user.is_authenticated:
         return False
-    if user.is_superuser:
-        return True
-    return Agency.objects.filter(
-        pk__in=user_agency_ids(user), kind=Agency.Kind.DISPATCH_CENTRE
-    ).exists()
+    return bool(user.is_superuser or access_for(user).dispatch_centre_member)
 
 
 def is_agency_member(user: User) -> bool:
-    return bool(user_agency_ids(user))
+    return bool(access_for(user).member_ids)
+
+
+def is_resident(user: User) -> bool:
+    """A signed-in person with no organisation: they see the issues they filed, nothing more."""
+    return (
+        bool(user.is_authenticated and not user.is_staff and not is_agency_member(user))
+        and not user.is_superuser
+    )
 
 
 def can_work_assignment(user: User, assignment: Assignment) -> bool:
-    """Staff of the assigned agency act on its assignment; nobody else does."""
-    return assignment.agency_id in user_agency_ids(user)
+    """Staff of the assigned agency, and managers above it, act on its assignment."""
+    return assignment.agency_id in access_for(user).reach_ids
 
 
 def can_manage_rules(user: User) -> bool:
@@ -56,19 +129,30 @@ def contact_level(*, user: User, issue, assignments) -> str:
 
     ``full``: the dispatcher, and the staff of the active lead; ``masked`` (the phone as
     138****5678, no name or email): the other agencies on the case; ``none``: everyone else,
-    and everyone but the dispatcher when the resident reported anonymously.
+    and everyone but the dispatcher when the resident reported anonymously. Enterprise
+    partners see nothing unless the resident agreed on the form to share the contact with them;
+    then they see what their role on the case gives. Managers see what the organisations
+    below them on the case see.
     """
     if is_dispatcher(user):
         return "full"
     if issue.anonymous:
         return "none"
-    mine = set(user_agency_ids(user))
-    held = [a for a in assignments if a.agency_id in mine]
-    if any(a.role == Assignment.Role.LEAD and a.is_active for a in held):
-        return "full"
-    if any(a.is_active or a.status == Assignment.Status.DONE for a in held):
-        return "masked"
-    return "none"
+    access = access_for(user)
+    best = "none"
+    for assignment in assignments:
+        if assignment.agency_id not in access.reach_ids:
+            continue
+        if (
+            access.kinds.get(assignment.agency_id) == Agency.Kind.ENTERPRISE_PARTNER
+            and not issue.share_contact_with_partners
+        ):
+            continue
+        if assignment.role == Assignment.Role.LEAD and assignment.is_active:
+            return "full"
+        if assignment.is_active or assignment.status == Assignment.Status.DONE:
+            best = "masked"
+    return best
 
 
 def mask_phone(phone: str) -> str:
@@ -83,25 +167,12 @@ def mask_phone(phone: str) -> str:
 
 def can_see_stats(user: User) -> bool:
     """Managers of any organisation, the dispatcher and administrators see the rates."""
-    if not user.is_authenticated:
-        return False
-    return (
-        is_dispatcher(user)
-        or Membership.objects.filter(
-            user=user, role=Membership.Role.MANAGER, agency__active=True
-        ).exists()
-    )
+    return is_dispatcher(user) or bool(access_for(user).managed_ids)
 
 
 def managed_agency_ids(user: User) -> list[int]:
     """The active agencies ``user`` manages: whose webhooks and delivery logs they see."""
-    if not user.is_authenticated:
-        return []
-    return list(
-        Membership.objects.filter(
-            user=user, role=Membership.Role.MANAGER, agency__active=True
-        ).values_list("agency_id", flat=True)
-    )
+    return sorted(access_for(user).managed_ids)
 
 
 def contact_access_record(*, user: User, issue, level: str, via: str) -> None:

@@ -8,37 +8,57 @@ from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Agency
-from issues.models import Category, Issue
+from issues.models import (
+    Category,
+    Issue,
+    IssueGroupObjectPermission,
+    IssueUserObjectPermission,
+)
 
 from .models import Assignment, CoordinationRequest, Handoff, SLAPolicy
-from .permissions import is_dispatcher, user_agency_ids
+from .permissions import access_for, is_dispatcher
 
 
 def agency_queue(*, user: AbstractBaseUser, include_done: bool = False) -> QuerySet[Assignment]:
-    """The assignments of the user's agencies, soonest deadline first (none last)."""
+    """The assignments of the user's agencies (for managers, also of the organisations below
+    theirs), soonest deadline first (none last)."""
     statuses = [Assignment.Status.PENDING, Assignment.Status.ACCEPTED]
     if include_done:
         statuses.append(Assignment.Status.DONE)
     return (
-        Assignment.objects.filter(agency_id__in=user_agency_ids(user), status__in=statuses)
+        Assignment.objects.filter(agency_id__in=access_for(user).reach_ids, status__in=statuses)
         .select_related("issue", "issue__category", "agency")
         .order_by(F("due_at").asc(nulls_last=True), "id")
     )
 
 
 def issues_visible_to(user: AbstractBaseUser) -> QuerySet[Issue]:
-    """Every issue the user may see: all for the dispatcher, else those their agency holds."""
+    """Every issue the user may see: the one answer to "may this person see this issue?".
+
+    The dispatcher (and administrators) see all. Anyone else sees the issues on which
+    guardian's ``issues.view_issue`` is granted to them or to the group of an organisation in
+    their reach (their own; for managers also those below): the services grant it when they
+    assign an issue to an organisation and take it back when the assignment is returned or
+    cancelled. The permission rows live in guardian's direct foreign-key tables, so this is one
+    indexed semi-join, whatever the number of issues.
+    """
+    if not user.is_authenticated:
+        return Issue.objects.none()
     if is_dispatcher(user):
         return Issue.objects.all()
-    agencies = user_agency_ids(user)
-    if not agencies:
-        return Issue.objects.none()
-    # Returned and cancelled assignments no longer give a view of the case.
-    held = Assignment.objects.filter(
-        agency_id__in=agencies,
-        status__in=[*Assignment.ACTIVE_STATUSES, Assignment.Status.DONE],
+    view = {"permission__codename": "view_issue", "permission__content_type__app_label": "issues"}
+    visible = Q(
+        pk__in=IssueUserObjectPermission.objects.filter(user=user, **view).values(
+            "content_object_id"
+        )
     )
-    return Issue.objects.filter(Q(pk__in=held.values("issue_id")))
+    if groups := access_for(user).reach_group_ids:
+        visible |= Q(
+            pk__in=IssueGroupObjectPermission.objects.filter(group_id__in=groups, **view).values(
+                "content_object_id"
+            )
+        )
+    return Issue.objects.filter(visible)
 
 
 def issue_for_user(*, user: AbstractBaseUser, issue_id: int) -> Issue:

@@ -48,7 +48,7 @@ from .permissions import (
     is_agency_member,
     is_dispatcher,
     mask_phone,
-    user_agency_ids,
+    reach_agency_ids,
 )
 from .selectors import (
     agency_queue,
@@ -138,7 +138,7 @@ def _case_forms(assignment: Assignment, *, has_feedback: bool, first: bool) -> d
 def staff_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
     issue = issue_for_user(user=request.user, issue_id=issue_id)
     assignments = list(issue_assignments(issue=issue))
-    mine = set(user_agency_ids(request.user))
+    mine = set(reach_agency_ids(request.user))
     contact = contact_level(user=request.user, issue=issue, assignments=assignments)
     contact_access_record(user=request.user, issue=issue, level=contact, via="page")
     feedback = list(issue.feedback.order_by("-at", "-id"))

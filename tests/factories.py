@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import factory
 from django.contrib.auth import get_user_model
+from guardian.shortcuts import assign_perm
 
 from agencies.geometry import rectangle
 from agencies.models import Agency, Area, Membership
@@ -161,7 +162,18 @@ class SLAPolicyFactory(factory.django.DjangoModelFactory):
 class AssignmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Assignment
+        skip_postgeneration_save = True
 
     issue = factory.SubFactory(IssueFactory, status=Issue.Status.DISPATCHED)
     agency = factory.SubFactory(AgencyFactory)
     role = Assignment.Role.LEAD
+
+    @factory.post_generation
+    def view_permission(obj, create, extracted, **kwargs):
+        """Grant the agency's view of the issue as the assigning service does (returned and
+        cancelled assignments give none); ``view_permission=False`` skips it on purpose."""
+        if create and extracted is not False and obj.status in (
+            *Assignment.ACTIVE_STATUSES,
+            Assignment.Status.DONE,
+        ):
+            assign_perm("issues.view_issue", agency_group(agency=obj.agency), obj.issue)

@@ -1,21 +1,34 @@
 """Queues answer in a constant number of queries, however much work there is."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from agencies.services import agency_group
 from coordination.models import Assignment
-from issues.models import Issue
+from issues.models import Issue, IssueGroupObjectPermission
 from tests.factories import AgencyFactory, CategoryFactory, member
 
 pytestmark = pytest.mark.django_db
 
 
 def fill(agency, count: int) -> None:
+    """``count`` issues assigned to ``agency``, with guardian's permission row for each as the
+    services write it, and as many rows again for an organisation the user is not in."""
     category = CategoryFactory()
     now = timezone.now()
     issues = Issue.objects.bulk_create(
         Issue(title=f"Issue {n}", description="d", category=category, status="dispatched")
         for n in range(count)
+    )
+    view = Permission.objects.get(codename="view_issue", content_type__app_label="issues")
+    other = AgencyFactory()
+    IssueGroupObjectPermission.objects.bulk_create(
+        IssueGroupObjectPermission(
+            group=agency_group(agency=holder), permission=view, content_object=issue
+        )
+        for issue in issues
+        for holder in (agency, other)
     )
     Assignment.objects.bulk_create(
         Assignment(
