@@ -92,7 +92,7 @@ def after_login(request: HttpRequest) -> HttpResponse:
         return redirect("coordination:dispatch")
     if is_agency_member(request.user):
         return redirect("coordination:staff_queue")
-    return redirect("issues:home")
+    return redirect("issues:my_issues")
 
 
 @agency_member_required

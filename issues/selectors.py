@@ -27,3 +27,19 @@ def issue_by_access_token(*, token: str) -> Issue:
 
 def issue_public_timeline(*, issue: Issue) -> QuerySet[Update]:
     return issue.updates.select_related("agency").order_by("at", "id")
+
+
+def issues_reported_by(*, user) -> QuerySet[Issue]:
+    """The issues a signed-in resident filed, newest first: their "my issues".
+
+    This is the resident's own list, shown the way the tracking page shows an issue (no
+    handlers' names, no internal notes); it is not a way into the staff pages, which ask
+    ``coordination.selectors.issues_visible_to``.
+    """
+    if not user.is_authenticated:
+        return Issue.objects.none()
+    return (
+        Issue.objects.filter(reporter=user)
+        .select_related("category")
+        .order_by("-created_at", "-id")
+    )

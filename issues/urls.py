@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import account_views, views
 
 app_name = "issues"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("report/submitted/<str:access_token>/", views.submitted, name="submitted"),
     path("track/", views.track_lookup, name="track_lookup"),
     path("track/<str:access_token>/", views.track, name="track"),
+    path("my/issues/", account_views.my_issues, name="my_issues"),
 ]

@@ -255,6 +255,7 @@ RATE_LIMITS = {
     "submit": env.str("RATE_LIMIT_SUBMIT", default="30/hour"),
     "track": env.str("RATE_LIMIT_TRACK", default="300/hour"),
     "token": env.str("RATE_LIMIT_TOKEN", default="20/hour"),
+    "signup": env.str("RATE_LIMIT_SIGNUP", default="10/hour"),
 }
 
 # DRF. https://www.django-rest-framework.org/api-guide/settings/
@@ -312,8 +313,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# django-guardian: the anonymous user is not needed; residents are served by token.
-# https://django-guardian.readthedocs.io/en/stable/configuration.html
+# django-guardian: the anonymous user is not needed (residents are served by token), so no
+# "AnonymousUser" row is made. https://django-guardian.readthedocs.io/en/stable/configuration.html
+ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-pass-2026")

@@ -39,6 +39,10 @@ class TokenThrottle(ClientAddressThrottle):
     scope = "token"
 
 
+class SignupThrottle(ClientAddressThrottle):
+    scope = "signup"
+
+
 def page_rate_limit(request: HttpRequest, throttle_class: type[ClientAddressThrottle]):
     """None when the page request may go on; else a 429 page with Retry-After."""
     throttle = throttle_class()

@@ -81,3 +81,21 @@ class TrackSerializer(serializers.ModelSerializer):
             "resolution",
             "timeline",
         ]
+
+
+class MyIssueSerializer(serializers.ModelSerializer):
+    """One issue on a signed-in resident's list: what the tracking page shows, and its link."""
+
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Issue
+        fields = [
+            "tracking_number",
+            "access_token",
+            "title",
+            "category",
+            "status",
+            "created_at",
+            "resolved_at",
+        ]

@@ -3,9 +3,10 @@ so it is routed by ``coordination.api.urls`` (issues never imports coordination)
 
 from django.urls import path
 
-from . import views
+from . import resident_views, views
 
 urlpatterns = [
     path("categories/", views.CategoryListView.as_view(), name="api-categories"),
     path("track/<str:access_token>/", views.TrackView.as_view(), name="api-track"),
+    path("my/issues/", resident_views.MyIssuesView.as_view(), name="api-my-issues"),
 ]
