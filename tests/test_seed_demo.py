@@ -231,3 +231,11 @@ def test_an_issue_without_a_rule_goes_to_triage(seeded, django_capture_on_commit
     issue.refresh_from_db()
     assert issue.status == Issue.Status.TRIAGE
     assert not issue.assignments.exists()
+
+
+def test_the_demo_resident_has_an_account_and_no_organisation(seeded, client):
+    resident = User.objects.get(username="resident")
+    assert resident.check_password(DEMO_PASSWORD)
+    assert not resident.is_staff and not resident.memberships.exists()
+    client.force_login(resident)
+    assert client.get("/accounts/welcome/")["Location"] == "/my/issues/"

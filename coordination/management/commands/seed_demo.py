@@ -375,6 +375,7 @@ FEATURED_LOGINS: tuple[str, ...] = (
     "staff_community-binhe",
     "staff_power",
     "staff_youth-league",
+    "resident",
 )
 
 
@@ -623,7 +624,8 @@ def _user(
 def seed_users(
     agencies: dict[str, Agency], *, password: str, reset: bool
 ) -> tuple[list[Login], int]:
-    """``admin``, ``dispatcher``, and ``staff_<code>`` and ``manager_<code>`` per agency."""
+    """``admin``, ``dispatcher``, ``resident``, and ``staff_<code>`` and ``manager_<code>``
+    per agency."""
     passwords = _Passwords(password)
     logins: list[Login] = []
     created = 0
@@ -636,6 +638,10 @@ def seed_users(
     membership_set(user=user, agency=dispatch, role=Membership.Role.MANAGER)
     logins.append(Login("dispatcher", Membership.Role.MANAGER.label, dispatch.name))
     created += new
+
+    # A resident's account: no organisation; it lists the issues filed while signed in.
+    created += _user("resident", passwords=passwords, reset=reset)[1]
+    logins.append(Login("resident", _("resident"), _("my issues, /my/issues/")))
 
     for agency in agencies.values():
         if agency.is_dispatch_centre:
