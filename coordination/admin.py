@@ -4,6 +4,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 
+from issues.admin import IssueAdmin
+from issues.models import Issue
+
 from .models import (
     Assignment,
     CalendarDay,
@@ -19,6 +22,7 @@ from .models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from .permissions import contact_access_record
 from .rulesets import rule_problems, ruleset_draft_create
 from .webhooks import EVENTS as WEBHOOK_EVENTS
 from .webhooks import webhook_url_problem
@@ -269,3 +273,22 @@ class ContactAccessAdmin(ReadOnlyAdmin):
     list_filter = ("level", "via")
     search_fields = ("user__username", "issue__tracking_number")
     list_select_related = ("user", "issue")
+
+
+# The issue's admin page shows the resident's contact, so, as on the staff pages, every
+# opening of it is on the audit record (coordination owns the record; issues' admin does not
+# know about it, hence the subclass here).
+admin.site.unregister(Issue)
+
+
+@admin.register(Issue)
+class AuditedIssueAdmin(IssueAdmin):
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            issue = self.get_object(request, object_id)
+            if issue is not None:
+                contact_access_record(
+                    user=request.user, issue=issue, level=ContactAccess.Level.FULL, via="admin"
+                )
+        return response

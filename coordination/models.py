@@ -641,7 +641,7 @@ class ContactAccess(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     issue = models.ForeignKey(Issue, on_delete=models.PROTECT, related_name="+")
     level = models.CharField(max_length=16, choices=Level.choices)
-    via = models.CharField(max_length=16)  # "page" or "api"
+    via = models.CharField(max_length=16)  # "page", "api" or "admin"
     at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -3,7 +3,7 @@
 import pytest
 
 from coordination.models import Assignment, ContactAccess
-from tests.factories import AgencyFactory, AssignmentFactory, IssueFactory, member
+from tests.factories import AgencyFactory, AssignmentFactory, IssueFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +55,15 @@ def test_an_issue_without_contact_details_leaves_no_audit_row(client, case):
     client.get(f"/staff/issues/{issue.pk}/")
 
     assert not ContactAccess.objects.exists()
+
+
+def test_opening_an_issue_in_the_admin_is_on_the_record(client, case):
+    issue = case[0]
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+
+    assert client.get(f"/admin/issues/issue/{issue.pk}/change/").status_code == 200
+    assert client.get("/admin/issues/issue/").status_code == 200  # the list shows no contact
+
+    access = ContactAccess.objects.get()
+    assert (access.user, access.issue, access.level, access.via) == (admin, issue, "full", "admin")
