@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import rules_views, views, webhook_views
+from . import photo_views, rules_views, views, webhook_views
 
 app_name = "coordination"
 
@@ -8,6 +8,11 @@ urlpatterns = [
     path("accounts/welcome/", views.after_login, name="after_login"),
     path("staff/", views.staff_queue, name="staff_queue"),
     path("staff/issues/<int:issue_id>/", views.staff_issue, name="staff_issue"),
+    path(
+        "staff/issues/<int:issue_id>/photos/<int:photo_id>/",
+        photo_views.staff_photo,
+        name="staff_photo",
+    ),
     path(
         "staff/assignments/<int:assignment_id>/accept/",
         views.assignment_accept_view,

@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
-from .models import Category, CategoryQuestion, Feedback, Issue, Update
+from .models import Attachment, Category, CategoryQuestion, Feedback, Issue, Update
 
 
 class CategoryQuestionInline(admin.TabularInline):
@@ -26,6 +29,25 @@ class UpdateInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class AttachmentInline(admin.TabularInline):
+    """The resident's photos, read-only; the link goes through the permission-checked view
+    (the file has no URL of its own)."""
+
+    model = Attachment
+    extra = 0
+    fields = ("position", "photo", "content_type", "width", "height", "size", "sha256")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("photo"))
+    def photo(self, attachment: Attachment) -> str:
+        url = reverse("coordination:staff_photo", args=[attachment.issue_id, attachment.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Open"))
 
 
 @admin.register(Issue)
@@ -54,7 +76,7 @@ class IssueAdmin(admin.ModelAdmin):
         "closed_at",
         "reporter",
     )
-    inlines = [UpdateInline]
+    inlines = [UpdateInline, AttachmentInline]
 
 
 @admin.register(Feedback)

@@ -5,10 +5,16 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from .models import Category
+from .models import Attachment, Category
+from .photos import FIELD as PHOTOS_FIELD
+from .photos import photos_prepare
 from .selectors import category_choices
 
 phone_validator = RegexValidator(
@@ -20,6 +26,37 @@ phone_validator = RegexValidator(
 class CategoryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Category) -> str:
         return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+def _photos_help_text() -> str:
+    return str(
+        _(
+            "Up to %(count)d photos (JPEG, PNG or WebP), %(size)s each. Take them now or choose "
+            "them from your phone; we remove the location and camera details before storing them."
+        )
+        % {
+            "count": settings.ATTACHMENTS_MAX_COUNT,
+            "size": filesizeformat(settings.ATTACHMENTS_MAX_BYTES),
+        }
+    )
+
+
+class PhotosField(forms.FileField):
+    """Several files in one input; cleaned into checked, re-encoded ``issues.photos.Photo``."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None) -> list:
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        checked = [super(PhotosField, self).clean(f, initial) for f in files]
+        try:
+            return photos_prepare(checked)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict[PHOTOS_FIELD]) from error
 
 
 class ReportForm(forms.Form):
@@ -76,10 +113,34 @@ class ReportForm(forms.Form):
         required=False,
         help_text=_("Only the dispatch centre will see your contact details."),
     )
+    share_contact_with_partners = forms.BooleanField(
+        label=_("Let enterprise partners on my case (e.g. the utility company) see my contact"),
+        required=False,
+        initial=False,
+        help_text=_(
+            "Government offices handling your case see it anyway. Not used when you report "
+            "anonymously."
+        ),
+    )
+    photos = PhotosField(
+        label=_("Photos (optional)"),
+        required=False,
+        # No ``capture``: it would open the camera only, and keep residents from choosing a
+        # photo they already took; with ``accept`` phones offer both the camera and the album.
+        widget=MultipleFileInput(
+            attrs={"accept": ",".join(choice.value for choice in Attachment.Format)}
+        ),
+        help_text=lazy(_photos_help_text, str)(),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = category_choices()
+
+    @property
+    def photos_need_choosing_again(self) -> bool:
+        """Browsers never re-send files: after an error, chosen photos must be chosen again."""
+        return bool(self.is_bound and self.errors and self.files.getlist("photos"))
 
     def clean(self) -> dict:
         data = super().clean()
@@ -90,6 +151,8 @@ class ReportForm(forms.Form):
                 self.add_error(missing, _("Give both latitude and longitude, or neither."))
         if lat is None and lon is None and not data.get("address") and "lat" not in self.errors:
             self.add_error("address", _("Tell us where: an address, or the coordinates."))
+        if data.get("anonymous"):
+            data["share_contact_with_partners"] = False  # no contact goes past the centre
         return data
 
 

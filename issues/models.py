@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -326,12 +328,30 @@ def attachment_path(instance: Attachment, filename: str) -> str:
     return f"issues/{month}/{secrets.token_hex(16)}.{instance.extension}"
 
 
-def private_storage():
+class PrivateMediaStorage(FileSystemStorage):
+    """Files at ``PRIVATE_MEDIA_ROOT``, read at each use (Django builds a field's storage once,
+    at import, so a fixed location would ignore a test's or a deployment's later setting).
+
+    There is no URL: ``url()`` refuses rather than fall back to MEDIA_URL as
+    FileSystemStorage does, so no template or serializer can link past the permission check.
+    """
+
+    @property
+    def base_location(self) -> str:
+        return str(settings.PRIVATE_MEDIA_ROOT)
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("Photos have no public URL: serve them through a view that checks.")
+
+
+def private_storage() -> PrivateMediaStorage:
     """Where photos live: a directory outside the web root, served only through a view that
     checks permission (``PRIVATE_MEDIA_ROOT``; never under STATIC_ROOT, no MEDIA_URL)."""
-    from django.core.files.storage import FileSystemStorage
-
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+    return PrivateMediaStorage()
 
 
 class Attachment(models.Model):

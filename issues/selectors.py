@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .models import Category, Issue, Update
+from .models import Attachment, Category, Issue, Update
 
 
 def category_choices() -> QuerySet[Category]:
@@ -43,3 +43,17 @@ def issues_reported_by(*, user) -> QuerySet[Issue]:
         .select_related("category")
         .order_by("-created_at", "-id")
     )
+
+
+def issue_photos(*, issue: Issue) -> QuerySet[Attachment]:
+    """The issue's photos in the order the resident gave them."""
+    return issue.attachments.order_by("position", "id")
+
+
+def issue_photo(*, issue: Issue, photo_id: int) -> Attachment:
+    """One photo of this issue; 404 when missing or another issue's (the caller has already
+    checked the user may see ``issue``)."""
+    attachment = issue.attachments.filter(pk=photo_id).first()
+    if attachment is None:
+        raise Http404("No such photo.")
+    return attachment

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 
-from .models import Category, Issue, Update, new_tracking_number
+from .models import Attachment, Category, Issue, Update, new_tracking_number
+from .photos import Photo, photos_check_count
 from .signals import issue_submitted
+
+logger = logging.getLogger(__name__)
 
 TRACKING_NUMBER_ATTEMPTS = 5
 
@@ -34,6 +40,8 @@ def issue_submit(
     reporter: AbstractBaseUser | None = None,
     answers: dict[str, Any] | None = None,
     require_answers: bool = False,
+    photos: Sequence[Photo] = (),
+    share_contact_with_partners: bool = False,
 ) -> Issue:
     """File a resident's issue and announce it for routing.
 
@@ -42,10 +50,20 @@ def issue_submit(
     ``issue_submitted`` inside the same transaction; the coordination app records the
     submission and enqueues routing once the transaction commits. A clash of the random
     tracking number is retried with a new one.
+
+    ``photos`` are ``issues.photos.Photo``: uploads already checked and re-encoded by
+    ``photos_prepare``. Their files are written to the private storage inside the same
+    transaction, one Attachment row each, in the order given; if the filing fails, the files
+    it wrote are deleted before the error propagates (``photos_sweep_orphans`` removes
+    those of a caller's transaction rolled back later). ``share_contact_with_partners`` is
+    the resident's consent that enterprise partners see the contact; an anonymous report
+    gives none, whatever it says.
     """
     checked_answers = issue_check_answers(
         category=category, answers=answers or {}, require=require_answers
     )
+    photos = list(photos)
+    issue_check_photos(photos=photos)
     for attempt in range(TRACKING_NUMBER_ATTEMPTS):
         issue = Issue(
             title=title.strip(),
@@ -58,6 +76,7 @@ def issue_submit(
             contact_phone=contact_phone.strip(),
             contact_email=contact_email.strip(),
             anonymous=anonymous,
+            share_contact_with_partners=bool(share_contact_with_partners) and not anonymous,
             channel=channel,
             priority=priority,
             reporter=reporter if reporter is not None and reporter.is_authenticated else None,
@@ -66,17 +85,62 @@ def issue_submit(
         if attempt:
             issue.tracking_number = new_tracking_number()
         issue.full_clean(validate_unique=False)
+        written: list[str] = []
         try:
             with transaction.atomic():
                 issue.save()
                 Update.objects.create(issue=issue, kind=Update.Kind.SUBMITTED, at=issue.created_at)
+                _attachments_create(issue=issue, photos=photos, written=written)
                 issue_submitted.send(sender=Issue, issue=issue)
         except IntegrityError:
+            _files_delete(written)
             if Issue.objects.filter(tracking_number=issue.tracking_number).exists():
                 continue  # another issue took this tracking number first: draw again
             raise
+        except BaseException:
+            _files_delete(written)  # the rows are gone with the transaction: so go the files
+            raise
         return issue
     raise RuntimeError("could not draw a free tracking number")  # pragma: no cover
+
+
+def issue_check_photos(*, photos: Sequence[Photo]) -> None:
+    """Raises ValidationError ``{"photos": [...]}`` for too many photos, or for anything that
+    did not come out of ``issues.photos.photos_prepare`` (an upload as it came, say)."""
+    photos_check_count(len(photos))
+    if not all(isinstance(photo, Photo) for photo in photos):
+        raise ValidationError({"photos": [_("Photos must be checked before they are stored.")]})
+
+
+def _attachments_create(*, issue: Issue, photos: Sequence[Photo], written: list[str]) -> None:
+    """Write each photo's file and its row; ``written`` collects the names as files land, so
+    the caller can delete them when the transaction does not commit."""
+    for position, photo in enumerate(photos):
+        attachment = Attachment(
+            issue=issue,
+            content_type=photo.content_type,
+            width=photo.width,
+            height=photo.height,
+            size=photo.size,
+            sha256=photo.sha256,
+            position=position,
+        )
+        # The name is attachment_path's random one; this one only gives the storage a suffix.
+        attachment.file.save(f"photo.{photo.extension}", ContentFile(photo.content), save=False)
+        written.append(attachment.file.name)
+        attachment.full_clean(validate_unique=False)
+        attachment.save()
+
+
+def _files_delete(names: Sequence[str]) -> None:
+    if not names:
+        return
+    storage = Attachment._meta.get_field("file").storage
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:  # the sweep will find it
+            logger.warning("could not delete photo file %s", name, exc_info=True)
 
 
 def issue_check_answers(

@@ -11,4 +11,9 @@ urlpatterns = [
     path("track/", views.track_lookup, name="track_lookup"),
     path("track/<str:access_token>/", views.track, name="track"),
     path("my/issues/", account_views.my_issues, name="my_issues"),
+    path(
+        "track/<str:access_token>/photos/<int:photo_id>/",
+        views.track_photo,
+        name="track_photo",
+    ),
 ]

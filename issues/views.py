@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +15,8 @@ from platform_gov.throttling import SubmitThrottle, TrackThrottle, page_rate_lim
 
 from .forms import FeedbackForm, ReopenForm, ReportForm, TrackForm
 from .models import Issue
-from .selectors import issue_by_access_token, issue_public_timeline
+from .photos import photo_response
+from .selectors import issue_by_access_token, issue_photo, issue_photos, issue_public_timeline
 from .services import issue_submit
 
 
@@ -26,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def report(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and (limited := page_rate_limit(request, SubmitThrottle)):
         return limited
-    form = ReportForm(request.POST if request.method == "POST" else None)
+    form = ReportForm(request.POST, request.FILES) if request.method == "POST" else ReportForm()
     if request.method == "POST" and form.is_valid():
         try:
             issue = issue_submit(**form.cleaned_data, reporter=request.user)
@@ -83,8 +85,21 @@ def track(request: HttpRequest, access_token: str) -> HttpResponse:
             "merged_timeline": issue_public_timeline(issue=merged_into) if merged_into else (),
             "feedback_form": FeedbackForm() if can_rate else None,
             "reopen_form": ReopenForm() if can_reopen else None,
+            # This report's own photos only: a merged-into issue's are another resident's.
+            "photos": issue_photos(issue=issue),
         },
     )
     # The link is the resident's secret: keep it out of other sites' Referer headers.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def track_photo(request: HttpRequest, access_token: str, photo_id: int) -> HttpResponseBase:
+    """One photo of the resident's own issue: 404 unless it belongs to the link's issue."""
+    if limited := page_rate_limit(request, TrackThrottle):
+        return limited
+    issue = issue_by_access_token(token=access_token)
+    response = photo_response(issue_photo(issue=issue, photo_id=photo_id))
+    # As on the tracking page: the link in this URL is the resident's secret.
     response["Referrer-Policy"] = "no-referrer"
     return response

@@ -68,6 +68,12 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path_factory):
+    """Residents' photos go to a directory of each test's own, never into the checkout."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path_factory.mktemp("private_media")
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

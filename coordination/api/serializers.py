@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agencies.models import Agency
-from issues.models import Category, Issue
+from issues.models import Attachment, Category, Issue
 
 from ..models import Assignment, CoordinationRequest, Handoff, Rule, RuleSet
 from ..permissions import mask_phone
@@ -153,6 +154,24 @@ class IssueSummarySerializer(serializers.ModelSerializer):
         ]
 
 
+class PhotoSerializer(serializers.ModelSerializer):
+    """A resident's photo: ``url`` is the staff's permission-checked view of it."""
+
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "url", "width", "height", "content_type"]
+
+    def get_url(self, attachment: Attachment) -> str:
+        path = reverse(
+            "coordination:staff_photo",
+            kwargs={"issue_id": attachment.issue_id, "photo_id": attachment.pk},
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
 class IssueDetailSerializer(IssueSummarySerializer):
     """One issue for its handlers. ``context["contact"]`` says how much contact data shows:
     ``full``, ``masked`` (the phone, masked) or ``none``."""
@@ -162,6 +181,7 @@ class IssueDetailSerializer(IssueSummarySerializer):
     contact_phone = serializers.SerializerMethodField()
     contact_email = serializers.SerializerMethodField()
     assignments = serializers.SerializerMethodField()
+    photos = PhotoSerializer(source="attachments", many=True, read_only=True)
 
     class Meta(IssueSummarySerializer.Meta):
         fields = [
@@ -181,6 +201,7 @@ class IssueDetailSerializer(IssueSummarySerializer):
             "contact_phone",
             "contact_email",
             "assignments",
+            "photos",
         ]
 
     def _contact(self) -> str:

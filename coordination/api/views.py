@@ -372,7 +372,12 @@ class IssueViewSet(viewsets.GenericViewSet):
         assignments = list(issue_assignments(issue=issue))
         contact = contact_level(user=request.user, issue=issue, assignments=assignments)
         contact_access_record(user=request.user, issue=issue, level=contact, via="api")
-        context = {"assignments": assignments, "contact": contact, "now": timezone.now()}
+        context = {
+            "assignments": assignments,
+            "contact": contact,
+            "now": timezone.now(),
+            "request": request,  # the photos' absolute URLs
+        }
         return Response(IssueDetailSerializer(issue, context=context).data)
 
     @extend_schema(

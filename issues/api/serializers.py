@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..models import Category, Issue, Update
+from ..photos import FIELD as PHOTOS_FIELD
+from ..photos import Photo, photos_prepare
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -39,6 +44,14 @@ class IssueSubmitSerializer(serializers.Serializer):
     )
     contact_email = serializers.EmailField(required=False, allow_blank=True, default="")
     anonymous = serializers.BooleanField(required=False, default=False)
+    share_contact_with_partners = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "The resident's consent that enterprise partners on the case (e.g. the utility "
+            "company) see the contact. Ignored when the report is anonymous."
+        ),
+    )
     channel = serializers.ChoiceField(
         choices=Issue.Channel.choices, required=False, default=Issue.Channel.WEB
     )
@@ -50,6 +63,33 @@ class IssueSubmitSerializer(serializers.Serializer):
                 {field: [_("Give both latitude and longitude, or neither.")]}
             )
         return attrs
+
+
+class IssueSubmitWithPhotosSerializer(IssueSubmitSerializer):
+    """Filing with photos, in ``multipart/form-data`` (a JSON body cannot carry files)."""
+
+    photos = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False, use_url=False),
+        required=False,
+        default=list,
+        max_length=settings.ATTACHMENTS_MAX_COUNT,
+        error_messages={"max_length": _("Add at most {max_length} photos.")},
+        help_text=format_lazy(
+            _(
+                "Up to {count} photos, each a JPEG, PNG or WebP image of at most {size} bytes, "
+                "judged by its content (not its name or declared type). They are stored "
+                "re-encoded, without metadata such as the GPS position."
+            ),
+            count=settings.ATTACHMENTS_MAX_COUNT,
+            size=settings.ATTACHMENTS_MAX_BYTES,
+        ),
+    )
+
+    def validate_photos(self, uploads: list) -> list[Photo]:
+        try:
+            return photos_prepare(uploads)
+        except ValidationError as error:
+            raise serializers.ValidationError(error.message_dict[PHOTOS_FIELD]) from error
 
 
 class IssueCreatedSerializer(serializers.ModelSerializer):

@@ -30,6 +30,7 @@ from .serializers import (
     CategorySerializer,
     IssueCreatedSerializer,
     IssueSubmitSerializer,
+    IssueSubmitWithPhotosSerializer,
     TrackSerializer,
 )
 
@@ -93,7 +94,7 @@ def issue_submit_response(request: Request) -> Response:
     filed waits up to five seconds for it, then answers 409. Shared by the view below and
     the staff's ``/api/v1/issues/`` collection, which owns the path for GET.
     """
-    body = IssueSubmitSerializer(data=request.data)
+    body = IssueSubmitWithPhotosSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > IDEMPOTENCY_KEY_MAX:
@@ -147,9 +148,15 @@ issue_submit_schema = extend_schema(
     description=(
         "Files a resident's issue. With an `Idempotency-Key` header, the same key within 24 "
         "hours answers the same issue (201, the same body) instead of filing another; a "
-        "request whose twin is still being filed waits up to five seconds, then answers 409."
+        "request whose twin is still being filed waits up to five seconds, then answers 409.\n\n"
+        "Photos (`photos`, up to three files) need `multipart/form-data`; the other fields "
+        "are the same in JSON, form and multipart bodies."
     ),
-    request=IssueSubmitSerializer,
+    request={
+        "application/json": IssueSubmitSerializer,
+        "application/x-www-form-urlencoded": IssueSubmitSerializer,
+        "multipart/form-data": IssueSubmitWithPhotosSerializer,
+    },
     parameters=[
         OpenApiParameter(
             "Idempotency-Key",
