@@ -20,6 +20,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
@@ -344,6 +345,22 @@ def test_the_sweep_deletes_files_of_a_callers_rolled_back_transaction(private_me
     assert photos_sweep_orphans(older_than=timedelta(hours=1)) == []  # too recent to judge
     deleted = photos_sweep_orphans(older_than=timedelta(0))
     assert len(deleted) == 1
+    assert stored_files(private_media) == [Path(kept.attachments.get().file.path)]
+
+
+def test_the_sweep_command_deletes_files_whose_rows_are_gone(private_media):
+    kept = issue_submit(
+        title="kept", description="d", address="x", photos=photos_prepare([upload(jpeg())])
+    )
+    gone = issue_submit(
+        title="gone", description="d", address="x", photos=photos_prepare([upload(png())])
+    )
+    gone_name = gone.attachments.get().file.name
+    gone.attachments.all().delete()  # a row deleted leaves its file: Django never deletes one
+    output = io.StringIO()
+    call_command("sweep_photos", "--older-than-minutes", "0", stdout=output)
+    assert f"deleted {gone_name}" in output.getvalue()
+    assert "1 orphaned photo files deleted." in output.getvalue()
     assert stored_files(private_media) == [Path(kept.attachments.get().file.path)]
 
 
