@@ -782,7 +782,7 @@ def test_dispatch_page_draws_the_rates_as_bars(client, dispatcher, resolved_issu
         r'data-testid="chart-response_rate".*?</figure>', body, flags=re.DOTALL
     ).group(0)
     row = re.search(rf"{lead_agency.name_en}</span>(.*?)</div>", chart, flags=re.DOTALL).group(1)
-    assert 'class="bar" style="width: 100%"' in row
+    assert '<rect class="bar" width="100"' in row
     assert '<span class="bar-value">100%</span>' in row
     assert "no data yet" in chart  # an agency with nothing to measure: no misleading 0
 

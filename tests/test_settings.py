@@ -45,6 +45,15 @@ print(json.dumps({
     "CSRF_COOKIE_SECURE": getattr(s, "CSRF_COOKIE_SECURE", False),
     "SECURE_HSTS_SECONDS": getattr(s, "SECURE_HSTS_SECONDS", 0),
     "SECURE_SSL_REDIRECT": getattr(s, "SECURE_SSL_REDIRECT", False),
+    "SESSION_COOKIE_HTTPONLY": s.SESSION_COOKIE_HTTPONLY,
+    "SESSION_COOKIE_SAMESITE": s.SESSION_COOKIE_SAMESITE,
+    "CSRF_COOKIE_SAMESITE": s.CSRF_COOKIE_SAMESITE,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": getattr(s, "SECURE_HSTS_INCLUDE_SUBDOMAINS", False),
+    "SECURE_HSTS_PRELOAD": getattr(s, "SECURE_HSTS_PRELOAD", False),
+    "SECURE_CONTENT_TYPE_NOSNIFF": s.SECURE_CONTENT_TYPE_NOSNIFF,
+    "SECURE_REFERRER_POLICY": s.SECURE_REFERRER_POLICY,
+    "SECURE_CROSS_ORIGIN_OPENER_POLICY": s.SECURE_CROSS_ORIGIN_OPENER_POLICY,
+    "X_FRAME_OPTIONS": s.X_FRAME_OPTIONS,
     "LANGUAGE_CODE": s.LANGUAGE_CODE,
     "LANGUAGES": [code for code, _name in s.LANGUAGES],
 }))
@@ -146,6 +155,28 @@ def test_production_settings_are_secure_by_default(load_settings):
     assert values["CSRF_COOKIE_SECURE"] is True
     assert values["SECURE_HSTS_SECONDS"] > 0
     assert values["SECURE_SSL_REDIRECT"] is True
+
+
+def test_production_headers_and_cookies_are_strict(load_settings):
+    values = load_settings(DJANGO_SECRET_KEY=A_SECRET)
+
+    assert values["SESSION_COOKIE_HTTPONLY"] is True
+    assert values["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert values["CSRF_COOKIE_SAMESITE"] == "Lax"
+    assert values["SECURE_HSTS_SECONDS"] == 365 * 24 * 3600
+    assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert values["SECURE_HSTS_PRELOAD"] is True
+    assert values["SECURE_CONTENT_TYPE_NOSNIFF"] is True
+    assert values["SECURE_REFERRER_POLICY"] == "same-origin"
+    assert values["SECURE_CROSS_ORIGIN_OPENER_POLICY"] == "same-origin"
+    assert values["X_FRAME_OPTIONS"] == "DENY"
+
+
+def test_hsts_preload_can_be_switched_off(load_settings):
+    values = load_settings(DJANGO_SECRET_KEY=A_SECRET, DJANGO_HSTS_PRELOAD="0")
+
+    assert values["SECURE_HSTS_PRELOAD"] is False
+    assert values["SECURE_HSTS_SECONDS"] == 365 * 24 * 3600
 
 
 def test_env_file_is_read_but_the_environment_wins(project_copy, load_settings):
