@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "guardian",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "agencies",
     "issues",
     "coordination",
@@ -71,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: it turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "platform_gov.urls"
@@ -119,6 +122,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username and address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -387,6 +392,20 @@ PERMISSIONS_POLICY = {
     "usb": [],
     "interest-cohort": [],
 }
+
+# Sign-in lock-out (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is refused (429, the lock-out page or {"detail"}) until
+# AXES_COOLOFF_MINUTES pass without another try. A successful sign-in clears the count. The
+# address is the one the rate limits use (TRUSTED_PROXIES), so X-Forwarded-For cannot dodge it.
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "platform_gov.security.client_ip_address"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_COOLOFF_MESSAGE = _("Too many failed sign-in attempts. Please try again later.")
 
 LOGGING = {
     "version": 1,

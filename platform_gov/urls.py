@@ -4,22 +4,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import ObtainAuthToken
 
 from issues.account_views import signup
 
 from . import views
-from .throttling import TokenThrottle
+from .security import TokenView
 
 urlpatterns = [
     path("", include("issues.urls")),
     path("", include("coordination.urls")),
     path("healthz", views.healthz, name="healthz"),
-    path(
-        "api/v1/auth/token/",
-        ObtainAuthToken.as_view(throttle_classes=[TokenThrottle]),
-        name="api-token",
-    ),
+    path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("issues.api.urls")),
