@@ -407,11 +407,27 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_COOLOFF_MESSAGE = _("Too many failed sign-in attempts. Please try again later.")
 
+# Logs: every handler redacts residents' phone numbers, e-mail addresses and access tokens
+# (platform_gov/logging.py). Django's own "django" and "django.server" loggers would write
+# through handlers of their own; configured here, they go through the redacting one.
+# https://docs.djangoproject.com/en/5.2/topics/logging/#default-logging-configuration
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "platform_gov.logging.RedactPersonalData"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"level": "INFO"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # SQL with its parameters (names, phones) at DEBUG: never.
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
