@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 # `make run` uses nothing but this machine: no database server, no broker.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL DJANGO_DEBUG=1
 
-.PHONY: install run stack test test-sqlite lint bench messages clean
+.PHONY: install run stack test test-sqlite lint audit bench messages clean
 
 install: $(VENV)/.installed .env
 
@@ -50,6 +50,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
+
+# bandit (high severity) on our code and pip-audit on the installed packages; fails when
+# pip-audit cannot reach its vulnerability service. Ignores: .ci/pip-audit-ignore.txt.
+audit: install
+	bash .ci/audit.sh
 
 bench: install
 	$(BIN)/python -m bench.routing
