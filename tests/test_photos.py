@@ -457,7 +457,7 @@ def test_a_photo_opens_only_under_its_own_issue(client, city):
 def test_the_case_page_shows_thumbnails_linking_to_the_photos(client, city):
     issue = _filed(city, jpeg(), webp())
     client.force_login(city["lead"])
-    html = client.get(f"/staff/issues/{issue.pk}/").content.decode()
+    html = client.get(f"/staff/issues/{issue.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     for photo in issue.attachments.all():
         url = f"/staff/issues/{issue.pk}/photos/{photo.pk}/"
         assert f'<a href="{url}"><img src="{url}"' in html
@@ -644,6 +644,7 @@ def test_the_api_refuses_bad_photos_naming_the_field(city, photos, fragment):
         "/api/v1/issues/",
         {"title": "t", "description": "d", "photos": photos()},
         format="multipart",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
     body = response.json()
