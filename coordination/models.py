@@ -273,6 +273,13 @@ class Assignment(models.Model):
         verbose_name_plural = _("assignments")
         indexes = [
             models.Index(fields=["agency", "status", "due_at"], name="coord_assign_queue"),
+            # An agency's open work in queue order (due_at, id): the first page of a queue is
+            # read straight from the index, however many cases the agency has had.
+            models.Index(
+                fields=["agency", "due_at", "id"],
+                condition=Q(status__in=["pending", "accepted"]),
+                name="coord_assign_open_queue",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -2,10 +2,12 @@
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.utils import timezone
 
 from agencies.services import agency_group
 from coordination.models import Assignment
+from coordination.selectors import issues_visible_to
 from issues.models import Issue, IssueGroupObjectPermission
 from tests.factories import AgencyFactory, CategoryFactory, member
 
@@ -71,3 +73,22 @@ def test_the_issue_list_api_takes_the_same_few_queries(
 
     assert response.status_code == 200
     assert response.json()["count"] == count
+
+
+@pytest.mark.services
+def test_an_agencys_issues_are_one_semi_join_on_its_permission_rows():
+    """An OR of two IN (sub-select) makes PostgreSQL test every issue of the table against
+    both (a hashed SubPlan: with a million issues the count reads them all); the issues of
+    an agency's staff must come from a semi-join on its permission rows."""
+    agency = AgencyFactory()
+    fill(agency, 10)
+    user = member(agency)
+    sql, params = issues_visible_to(user).order_by().values("pk").query.sql_with_params()
+
+    with connection.cursor() as cursor:
+        # The SQL is the ORM's own, with its parameters bound apart.
+        cursor.execute(f"EXPLAIN SELECT COUNT(*) FROM ({sql}) visible", params)  # noqa: S608
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "SubPlan" not in plan, plan
+    assert issues_visible_to(user).count() == 10
