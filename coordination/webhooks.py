@@ -34,9 +34,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -145,24 +148,56 @@ def _insecure_localhost_allowed() -> bool:
     return bool(settings.DEBUG or getattr(settings, "WEBHOOK_ALLOW_INSECURE_LOCALHOST", False))
 
 
+def _private_networks_allowed() -> bool:
+    return bool(getattr(settings, "WEBHOOK_ALLOW_PRIVATE_NETWORKS", False))
+
+
+def address_problem(host: str, address: str) -> str | None:
+    """Why the platform may not connect to ``address`` (what ``host`` resolved to), or None.
+
+    A webhook URL is typed by a partner's manager, and the worker that POSTs it sits inside
+    the platform's network: without this check a URL could reach the database, Redis or a
+    cloud metadata service (server-side request forgery). Only public addresses are allowed,
+    unless ``WEBHOOK_ALLOW_PRIVATE_NETWORKS`` is set (partners on a government intranet);
+    this machine itself only in development and tests (``WEBHOOK_ALLOW_INSECURE_LOCALHOST``).
+    """
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback and host in LOCAL_HOSTS and _insecure_localhost_allowed():
+        return None
+    if ip.is_global and not ip.is_multicast:
+        return None
+    if _private_networks_allowed() and ip.is_private and not (ip.is_loopback or ip.is_link_local):
+        return None
+    return str(_("The URL must point to an address on the public internet."))
+
+
 def webhook_url_problem(url: str) -> str | None:
     """Why ``url`` may not receive webhooks, or None.
 
     Only ``https://``: the body and its signature must not travel in the clear. Plain
     ``http://`` to this machine (127.0.0.1, localhost) is allowed in development
-    (``DEBUG``) or where ``WEBHOOK_ALLOW_INSECURE_LOCALHOST`` is set.
+    (``DEBUG``) or where ``WEBHOOK_ALLOW_INSECURE_LOCALHOST`` is set. A host written as an
+    address must be a public one (:func:`address_problem`); a name is checked again at
+    every delivery, against what it resolves to then.
     """
     try:
         parts = urlsplit(url)
         host = parts.hostname
+        parts.port  # noqa: B018 -- raises ValueError on a port out of range
     except ValueError:
         return str(_("Enter a valid URL."))
     if not host:
         return str(_("Enter a valid URL."))
-    if parts.scheme == "https":
-        return None
-    if parts.scheme == "http" and host in LOCAL_HOSTS and _insecure_localhost_allowed():
-        return None
+    if parts.scheme == "https" or (
+        parts.scheme == "http" and host in LOCAL_HOSTS and _insecure_localhost_allowed()
+    ):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return None  # a name: resolved and checked when connecting
+        return address_problem(host, host)
     return str(_("The URL must start with https://."))
 
 
@@ -336,7 +371,61 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+class RefusedAddress(OSError):
+    """The URL's host resolved to an address webhooks may not reach."""
+
+
+def _checked_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None):
+    """``socket.create_connection`` that resolves the name once, checks every address it
+    gets, and connects to a checked one: a DNS answer cannot change between the check and
+    the connection (DNS rebinding)."""
+    host, port = address
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    for *_rest, sockaddr in infos:
+        if problem := address_problem(host, sockaddr[0]):
+            raise RefusedAddress(f"{host} → {sockaddr[0]}: {problem}")
+    error: OSError | None = None
+    for family, kind, proto, _name, sockaddr in infos:
+        sock = socket.socket(family, kind, proto)
+        try:
+            if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            error = exc
+            sock.close()
+    raise error or OSError(f"{host}: no address")
+
+
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _checked_connection
+
+
+class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _checked_connection
+
+
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_CheckedHTTPConnection, req)
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_CheckedHTTPSConnection, req, context=self._context)
+
+
+# No proxies from the environment either: a proxy would connect where we did not check.
+_opener = urllib.request.build_opener(
+    urllib.request.ProxyHandler({}), _NoRedirect, _CheckedHTTPHandler, _CheckedHTTPSHandler
+)
 
 
 def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
@@ -348,7 +437,7 @@ def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
     except urllib.error.HTTPError as exc:
         detail = exc.read(500).decode("utf-8", "replace").strip()
         return exc.code, f"HTTP {exc.code} {exc.reason}: {detail}".strip(": ")
-    except urllib.error.URLError as exc:  # refused, DNS, TLS
+    except urllib.error.URLError as exc:  # refused, DNS, TLS, an address not allowed
         return None, f"{type(exc.reason).__name__}: {exc.reason}"
     except (OSError, ValueError) as exc:  # timeout while reading, a malformed answer
         return None, f"{type(exc).__name__}: {exc}"

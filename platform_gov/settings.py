@@ -342,6 +342,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="12345@qinghe.example
 # Where links in notifications point (the public address of the platform).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# Webhook URLs must reach the public internet (no server-side request forgery into the
+# platform's own network); a deployment whose partners sit on a government intranet may
+# allow private addresses. Loopback and link-local (cloud metadata) stay refused.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+
 # Security headers and cookies: on by default outside development.
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
 SECURE_CONTENT_TYPE_NOSNIFF = True

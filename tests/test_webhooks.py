@@ -33,6 +33,7 @@ from coordination.webhooks import (
     webhook_endpoint_register,
     webhook_events_enqueue,
     webhook_events_for_notification,
+    webhook_url_problem,
 )
 from issues.services import issue_submit
 from platform_gov.celery import app as celery_app
@@ -242,6 +243,63 @@ def test_registering_https_makes_a_random_secret_when_none_is_given(partner):
     other = webhook_endpoint_register(agency=partner, url="https://partner.example/other")
     assert len(endpoint.secret) == 64 and endpoint.secret != other.secret
     assert endpoint.events == ["assignment.created"] and other.events == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/hooks",
+        "https://10.0.0.5/hooks",
+        "https://192.168.1.20:8443/hooks",
+        "https://169.254.169.254/latest/meta-data/",  # a cloud's metadata service
+        "https://[::1]/hooks",
+        "https://[::ffff:10.0.0.1]/hooks",
+        "https://[fd00::1]/hooks",
+        "https://0.0.0.0/hooks",
+        "https://partner.example:99999/hooks",
+    ],
+)
+def test_registering_refuses_addresses_inside_the_network(partner, settings, url):
+    settings.WEBHOOK_ALLOW_INSECURE_LOCALHOST = False
+    with pytest.raises(ValidationError) as refused:
+        webhook_endpoint_register(agency=partner, url=url)
+
+    assert "url" in refused.value.message_dict
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_an_intranet_deployment_may_allow_private_but_never_loopback_or_metadata(
+    partner, settings
+):
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    settings.WEBHOOK_ALLOW_INSECURE_LOCALHOST = False
+
+    assert webhook_url_problem("https://10.0.0.5/hooks") is None
+    assert webhook_url_problem("https://8.8.8.8/hooks") is None
+    assert webhook_url_problem("https://127.0.0.1/hooks")
+    assert webhook_url_problem("https://169.254.169.254/latest/")
+
+
+def test_a_name_resolving_inside_the_network_is_refused_when_connecting(
+    partner, receiver, django_capture_on_commit_callbacks
+):
+    """A name checked at registration may resolve elsewhere later (DNS rebinding). ``127.1``
+    stands in for such a name: ``ipaddress`` does not read it as an address, but the resolver
+    makes it 127.0.0.1. The check at connection time catches it, and nothing reaches the
+    server listening there."""
+    server = receiver(200)
+    port = server.server.server_port
+    endpoint = webhook_endpoint_register(agency=partner, url="https://partner.example/hooks")
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url=f"https://127.1:{port}/hooks")
+    endpoint.refresh_from_db()
+    delivery = deliver_event(django_capture_on_commit_callbacks, AssignmentFactory(agency=partner))
+
+    delivery.refresh_from_db()
+    assert endpoint.url.startswith("https://127.1:")
+    assert delivery.status == WebhookDelivery.Status.FAILED
+    assert server.requests == []
+    errors = list(delivery.attempt_log.values_list("error", flat=True))
+    assert errors and all("127.0.0.1" in e and "public internet" in e for e in errors)
 
 
 # --------------------------------------------------------------------------- delivery
