@@ -230,7 +230,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coordination.tasks.issues_close_unrated",
         "schedule": timedelta(hours=1),
     },
+    "sweep-orphaned-photos": {
+        "task": "issues.tasks.photos_sweep",
+        "schedule": timedelta(hours=1),
+    },
 }
+# Photo files without a row are deleted once this old (filings in progress keep theirs).
+PHOTOS_SWEEP_AFTER = timedelta(minutes=env.int("PHOTOS_SWEEP_AFTER_MINUTES", default=60))
 
 # How long an issue may stay ``submitted`` before the sweep enqueues its routing again.
 ROUTING_STALE_AFTER = timedelta(seconds=env.int("ROUTING_STALE_AFTER_SECONDS", default=60))

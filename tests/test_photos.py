@@ -364,6 +364,26 @@ def test_the_sweep_command_deletes_files_whose_rows_are_gone(private_media):
     assert stored_files(private_media) == [Path(kept.attachments.get().file.path)]
 
 
+def test_beat_sweeps_orphaned_photos_hourly_through_the_task(private_media, settings):
+    from django.conf import settings as live
+
+    from issues.tasks import photos_sweep
+
+    entry = next(e for e in live.CELERY_BEAT_SCHEDULE.values() if e["task"] == photos_sweep.name)
+    assert entry["schedule"] == timedelta(hours=1)
+    kept = issue_submit(
+        title="kept", description="d", address="x", photos=photos_prepare([upload(jpeg())])
+    )
+    gone = issue_submit(
+        title="gone", description="d", address="x", photos=photos_prepare([upload(png())])
+    )
+    gone.attachments.all().delete()
+    settings.PHOTOS_SWEEP_AFTER = timedelta(0)
+
+    assert photos_sweep.delay().get() == 1
+    assert stored_files(private_media) == [Path(kept.attachments.get().file.path)]
+
+
 # ---------------------------------------------------------------------------- serving
 
 
