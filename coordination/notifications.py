@@ -81,7 +81,8 @@ def resident_message(*, issue: Issue, event: str) -> tuple[str, str] | None:
     if not issue.contact_email or event not in RESIDENT_SUBJECTS:
         return None
     lead = issue.assignments.filter(role="lead").select_related("agency").last()
-    with translation.override(settings.LANGUAGE_CODE):
+    # In the language the resident filed in (organisations' names are shown in it too).
+    with translation.override(issue.language or settings.LANGUAGE_CODE):
         subject = RESIDENT_SUBJECTS[event]() % {
             "number": issue.tracking_number,
             "agency": lead.agency.name if lead else "",

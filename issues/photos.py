@@ -263,7 +263,8 @@ def photos_sweep_orphans(*, older_than: timedelta = timedelta(hours=1)) -> list[
     ``issues.services.issue_submit`` deletes the files of a filing that fails, but a filing
     inside a caller's transaction that the caller rolls back later, or a process killed
     between writing a file and committing, leaves files without rows, as does deleting a row
-    (Django never deletes the file). ``sweep_photos`` runs this. The age keeps files of filings still in progress. Returns the names deleted.
+    (Django never deletes the file). ``sweep_photos`` and the hourly beat task run this. The
+    age keeps the files of filings still in progress. Returns the names deleted.
     """
     root = Path(settings.PRIVATE_MEDIA_ROOT)
     base = root / "issues"

@@ -6,10 +6,12 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
@@ -81,6 +83,7 @@ def issue_submit(
             priority=priority,
             reporter=reporter if reporter is not None and reporter.is_authenticated else None,
             answers=checked_answers,
+            language=resident_language(),
         )
         if attempt:
             issue.tracking_number = new_tracking_number()
@@ -102,6 +105,18 @@ def issue_submit(
             raise
         return issue
     raise RuntimeError("could not draw a free tracking number")  # pragma: no cover
+
+
+def resident_language() -> str:
+    """The platform language closest to the one this request is served in (the page the
+    resident filed from, or the API's ``Accept-Language``)."""
+    active = translation.get_language() or settings.LANGUAGE_CODE
+    codes = [code for code, _name in settings.LANGUAGES]
+    for candidate in (active.lower(), active.split("-")[0].lower()):
+        for code in codes:
+            if code == candidate or code.split("-")[0] == candidate:
+                return code
+    return settings.LANGUAGE_CODE
 
 
 def issue_check_photos(*, photos: Sequence[Photo]) -> None:
