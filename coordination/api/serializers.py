@@ -312,17 +312,6 @@ def _agency_field(**kwargs) -> serializers.SlugRelatedField:
     )
 
 
-class IssueFilterSerializer(serializers.Serializer):
-    """``?status=&category=&overdue=true&search=`` of the staff's issue list."""
-
-    status = serializers.ChoiceField(choices=Issue.Status.choices, required=False)
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=Category.objects.all(), required=False
-    )
-    overdue = serializers.BooleanField(required=False, default=False)
-    search = serializers.CharField(max_length=200, required=False, allow_blank=True)
-
-
 class QueueFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=[

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -92,7 +93,6 @@ from .serializers import (
     FeedbackInputSerializer,
     HandoffSerializer,
     IssueDetailSerializer,
-    IssueFilterSerializer,
     IssueSummarySerializer,
     MergeInputSerializer,
     ProblemSerializer,
@@ -316,6 +316,9 @@ class IssueViewSet(viewsets.GenericViewSet):
 
     lookup_value_regex = r"\d{1,18}"
     serializer_class = IssueSummarySerializer
+    # The list's query filters; drf-spectacular documents them from the FilterSet itself.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = IssueFilter
 
     def get_permissions(self):
         if self.action == "create":
@@ -342,7 +345,6 @@ class IssueViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Issues the user may see, newest first",
-        parameters=[IssueFilterSerializer],
         responses={
             200: IssueSummarySerializer(many=True),
             400: ERROR_400,
@@ -351,13 +353,9 @@ class IssueViewSet(viewsets.GenericViewSet):
         },
     )
     def list(self, request: Request) -> Response:
-        filterset = IssueFilter(
-            request.query_params,
-            queryset=self.get_queryset().select_related("category").order_by("-created_at", "-id"),
+        issues = self.filter_queryset(
+            self.get_queryset().select_related("category").order_by("-created_at", "-id")
         )
-        if not filterset.is_valid():
-            raise FieldErrors(detail=filterset.errors)
-        issues = filterset.qs
         page = self.paginate_queryset(issues)
         return self.get_paginated_response(IssueSummarySerializer(page, many=True).data)
 
