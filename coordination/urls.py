@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import photo_views, rules_views, views, webhook_views
+from . import dashboard_views, photo_views, rules_views, views, webhook_views
 
 app_name = "coordination"
 
@@ -85,4 +85,5 @@ urlpatterns = [
         name="ruleset_draft",
     ),
     path("staff/webhooks/", webhook_views.webhooks_page, name="webhooks"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
 ]

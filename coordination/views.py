@@ -16,7 +16,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from agencies.models import Agency
@@ -25,6 +24,7 @@ from issues.models import Issue
 from issues.selectors import issue_by_access_token, issue_public_timeline
 
 from . import workflow
+from .charts import rate_charts
 from .forms import (
     AgenciesForm,
     ApproveForm,
@@ -407,30 +407,8 @@ def _overdue_cases(now) -> list[dict]:
     return list(cases.values())
 
 
-RATE_CHARTS = (
-    ("response_rate", _lazy("Response rate (accepted in time)")),
-    ("resolution_rate", _lazy("Resolution rate (resolved without redo)")),
-    ("satisfaction_rate", _lazy("Satisfaction rate (rated 4 or 5)")),
-    ("bounce_rate", _lazy("Bounce-back rate")),
-)
-
-
 def _rate_charts(now) -> list[dict]:
-    rates = agency_rates(start=now - RATE_WINDOW, now=now)
-    charts = []
-    for key, title in RATE_CHARTS:
-        rows = []
-        for row in rates:
-            value = getattr(row, key)
-            rows.append(
-                {
-                    "agency": row.name,
-                    "assigned": row.assigned,
-                    "percent": None if value is None else round(value * 100),
-                }
-            )
-        charts.append({"key": key, "title": title, "rows": rows})
-    return charts
+    return rate_charts(agency_rates(start=now - RATE_WINDOW, now=now))
 
 
 @dispatcher_required

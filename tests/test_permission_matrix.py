@@ -15,7 +15,8 @@ The answers encoded (API.md and the issue's rules):
 - pages behind a login send anonymous visitors to the login page; the API answers them 403
   (DRF's rule when session authentication comes first);
 - a signed-in user outside a page's area (the staff pages, the dispatcher's, the rule pages,
-  the managers' webhook page) gets 403 for the whole area, whatever the id in the URL;
+  the managers' webhook page and dashboard) gets 403 for the whole area, whatever the id in
+  the URL;
 - inside the area, and everywhere on the API, an object the user may not see or act on
   answers 404, never 403, so its existence does not leak;
 - the admin-only resources of the API (rule sets, agencies, the rates for managers) answer
@@ -765,6 +766,14 @@ def _rows() -> list[Row]:
             allowed=frozenset({MANAGER}),
             area=frozenset({MANAGER}),
             done=webhook_registered,
+        ),
+        # The managers' dashboard: managers (their reach), the dispatcher, administrators.
+        page(
+            "coordination:dashboard",
+            "/dashboard/",
+            lambda w: "/dashboard/",
+            allowed=frozenset({MANAGER, DISPATCHER, ADMINISTRATOR}),
+            area=frozenset({MANAGER, DISPATCHER, ADMINISTRATOR}),
         ),
         public(page, "healthz", "/healthz", lambda w: "/healthz"),
         # ------------------------------------------------------------ the residents' API
