@@ -58,6 +58,7 @@ audit: install
 
 bench: install
 	$(BIN)/python -m bench.routing
+	$(BIN)/python -m bench.queue
 
 messages: install
 	$(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench

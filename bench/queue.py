@@ -1,0 +1,377 @@
+"""Benchmark of the staff queue: ``python -m bench.queue`` from the project root.
+
+Times the pages and endpoints agency staff open all day, on a PostgreSQL database of its own
+holding a city of 1,000,000 issues, 200 organisations, ~2,000,000 assignments and the
+matching ~2,000,000 guardian permission rows (``bench.queue_city``):
+
+- ``GET /staff/`` (the queue page) for the staff of the busiest organisation and of a
+  median one (by the size of their queue) — the goal: p95 under 100 ms;
+- ``GET /api/v1/issues/`` (first page) and ``GET /api/v1/assignments/`` for the same users;
+- ``GET /dispatch/`` and ``GET /api/v1/issues/`` for a dispatcher, who sees every issue.
+
+Each is requested in-process with Django's test client (a forced login, DEBUG off, HTTPS as
+behind the production proxy), after a warm-up; the figures are wall-clock per request,
+rendering included. The database is created and migrated when missing and seeded once per
+size (the size is kept in the database's comment; ``--reseed`` seeds again). It never
+touches another database: names starting with ``test`` and the server's own are refused,
+and a database this benchmark did not make is never dropped.
+
+Progress goes to stderr; the last line on stdout is one JSON object with the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import sys
+import time
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from bench import worlds
+
+GOAL_P95_MS = 100
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_queue"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
+# Bump when the generated city changes, so an old database is seeded again.
+DATA_VERSION = 1
+# The pages the goal is about; the others are measured alongside.
+GOAL_SCENARIOS = ("staff_queue_busiest", "staff_queue_median")
+HOST = "localhost"
+PROTECTED_DATABASES = {"postgres", "root", "template0", "template1"}
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> dict[str, object]:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.queue", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
+    parser.add_argument("--issues", type=int, default=1_000_000)
+    parser.add_argument("--agencies", type=int, default=200)
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per scenario")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed requests first")
+    parser.add_argument("--seed", type=int, default=12345)
+    parser.add_argument("--reseed", action="store_true", help="drop the database, seed again")
+    parser.add_argument("--data", type=Path, default=worlds.DATA_DIR, help="folder of the CSVs")
+    args = parser.parse_args(argv)
+    if args.issues < 1 or args.agencies < 3 or args.requests < 1:
+        parser.error("--issues ≥ 1, --agencies ≥ 3 and --requests ≥ 1")
+
+    wanted = {
+        "bench": "queue",
+        "version": DATA_VERSION,
+        "issues": args.issues,
+        "agencies": args.agencies,
+        "seed": args.seed,
+    }
+    database = _database_name(args.database_url)
+    marker = prepare_database(args.database_url, wanted=wanted, reseed=args.reseed)
+
+    # Settings are read from the environment once, at setup: this process is production-like
+    # (DEBUG off, so no query is kept) and talks to the benchmark's own database and Redis db.
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ["REDIS_URL"] = args.redis_url
+    os.environ["DJANGO_DEBUG"] = "0"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # not a log line per sign-in
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_gov.settings")
+    # No collected static files here: WhiteNoise's warning about their folder is expected.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench.queue_city import seed_city
+
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    log(f"{database}: migrated ({time.perf_counter() - started:.1f} s)")
+
+    if marker is None:
+        log(f"seeding {args.issues:,} issues and {args.agencies} organisations ...")
+        started = time.perf_counter()
+        seeded = seed_city(
+            issues=args.issues, agencies=args.agencies, seed=args.seed, data_dir=args.data
+        )
+        seconds = round(time.perf_counter() - started, 1)
+        log(f"seeded in {seconds} s")
+        marker = {
+            **wanted,
+            "state": "seeded",
+            "seed_seconds": seconds,
+            "seeded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "text_source": seeded.text_source,
+        }
+        _comment(marker)
+        seeded_now = True
+    else:
+        log(f"{database}: already seeded at this size on {marker.get('seeded_at')}; reusing it")
+        seeded_now = False
+
+    result = measure(requests=args.requests, warmup=args.warmup)
+    result = {
+        **result,
+        "seed_seconds": marker.get("seed_seconds"),
+        "seeded_now": seeded_now,
+        "seeded_at": marker.get("seeded_at"),
+        "text_source": marker.get("text_source"),
+        "database": database,
+        "seed": args.seed,
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+    }
+    print(json.dumps(result, ensure_ascii=False))
+    return result
+
+
+# ------------------------------------------------------------------------- the database
+
+
+def _database_name(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
+        raise SystemExit(f"--database-url: a PostgreSQL URL is needed, not {parts.scheme}://")
+    name = parts.path.lstrip("/")
+    if not name or name.startswith("test") or name in PROTECTED_DATABASES:
+        raise SystemExit(
+            f"--database-url: refusing database {name!r} (test databases and the server's "
+            "own are never used); name one of the benchmark's own, e.g. bench_queue"
+        )
+    return name
+
+
+def prepare_database(url: str, *, wanted: dict, reseed: bool) -> dict | None:
+    """Create the database when missing. Returns its marker when it already holds a city of
+    the wanted size, else None (it is then new and empty, ready to seed)."""
+    import psycopg2
+    from psycopg2 import sql
+
+    name = _database_name(url)
+    server = urlunsplit(urlsplit(url)._replace(path="/postgres"))
+    admin = psycopg2.connect(server)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+                [name],
+            )
+            row = cursor.fetchone()
+            ident = sql.Identifier(name)
+            mark = sql.SQL("COMMENT ON DATABASE {} IS %s").format(ident)
+            new_marker = json.dumps({**wanted, "state": "seeding"})
+            if row is None:
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(ident))
+                cursor.execute(mark, [new_marker])
+                log(f"{name}: created")
+                return None
+            marker = _parse_marker(row[0])
+            if marker is None:
+                if _has_tables(url):
+                    raise SystemExit(
+                        f"{name} exists and was not made by this benchmark; it is left alone. "
+                        "Name another --database-url, or drop it yourself."
+                    )
+                cursor.execute(mark, [new_marker])
+                return None
+            if not reseed and marker.get("state") == "seeded" and _same(marker, wanted):
+                return marker
+            why = "--reseed" if reseed else "another size or an unfinished seeding"
+            log(f"{name}: dropping it ({why})")
+            cursor.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(ident))
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(ident))
+            cursor.execute(mark, [new_marker])
+            return None
+    finally:
+        admin.close()
+
+
+def _parse_marker(comment: str | None) -> dict | None:
+    try:
+        marker = json.loads(comment or "")
+    except ValueError:
+        return None
+    return marker if isinstance(marker, dict) and marker.get("bench") == "queue" else None
+
+
+def _same(marker: dict, wanted: dict) -> bool:
+    return all(marker.get(key) == value for key, value in wanted.items())
+
+
+def _has_tables(url: str) -> bool:
+    import psycopg2
+
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = 'public')")
+            return cursor.fetchone()[0]
+    finally:
+        connection.close()
+
+
+def _comment(marker: dict) -> None:
+    from django.db import connection
+
+    name = connection.ops.quote_name(connection.settings_dict["NAME"])
+    with connection.cursor() as cursor:
+        cursor.execute(f"COMMENT ON DATABASE {name} IS %s", [json.dumps(marker)])
+
+
+# ---------------------------------------------------------------------------- measuring
+
+
+def measure(*, requests: int, warmup: int = 10) -> dict[str, object]:
+    """Time the scenarios on the city in the current database; the figures as a dict."""
+    from django.conf import settings
+    from django.db.models import Count
+    from django.test.utils import override_settings
+
+    from agencies.models import Agency
+    from coordination.models import Assignment
+    from issues.models import Issue, IssueGroupObjectPermission
+
+    queues = list(
+        Assignment.objects.filter(status__in=Assignment.ACTIVE_STATUSES)
+        .exclude(agency__kind=Agency.Kind.DISPATCH_CENTRE)
+        .values("agency_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "agency_id")
+    )
+    if not queues:
+        raise SystemExit("no organisation has open work: seed first")
+    picked = {"busiest": queues[0], "median": queues[len(queues) // 2]}
+    dispatch = Agency.objects.filter(kind=Agency.Kind.DISPATCH_CENTRE).order_by("pk").first()
+    if dispatch is None:
+        raise SystemExit("no dispatch centre: seed first")
+
+    staff = {}
+    for which, row in picked.items():
+        agency = Agency.objects.get(pk=row["agency_id"])
+        staff[which] = {
+            "user": _member(agency),
+            "agency": agency.code,
+            "kind": agency.kind,
+            "queue": row["n"],
+            "assignments": Assignment.objects.filter(agency=agency).count(),
+            "visible_issues": IssueGroupObjectPermission.objects.filter(
+                group_id=agency.group_id
+            ).count(),
+        }
+    dispatcher = _member(dispatch)
+
+    scenarios: list[tuple[str, object, str, dict]] = []
+    for which, info in staff.items():
+        about = {k: v for k, v in info.items() if k != "user"}
+        scenarios += [
+            (f"staff_queue_{which}", info["user"], "/staff/", about),
+            (f"api_issues_{which}", info["user"], "/api/v1/issues/", about),
+            (f"api_assignments_{which}", info["user"], "/api/v1/assignments/", about),
+        ]
+    scenarios += [
+        ("dispatch_page", dispatcher, "/dispatch/", {"agency": dispatch.code}),
+        ("api_issues_dispatcher", dispatcher, "/api/v1/issues/", {"agency": dispatch.code}),
+    ]
+
+    static = {**settings.STORAGES["staticfiles"]}
+    # Collected static files are a deployment step; their manifest lookup is a dict lookup.
+    static["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+    overrides = override_settings(
+        DEBUG=False,
+        ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, HOST],
+        STORAGES={**settings.STORAGES, "staticfiles": static},
+    )
+    results: dict[str, dict] = {}
+    with overrides:
+        for name, user, path, about in scenarios:
+            figures = time_requests(user, path, requests=requests, warmup=warmup)
+            figures["met"] = figures["p95_ms"] < GOAL_P95_MS
+            results[name] = {"path": path, **about, **figures}
+            log(
+                f"{name:<26} {path:<22} p50 {figures['p50_ms']:>8.1f} ms  "
+                f"p95 {figures['p95_ms']:>8.1f} ms  max {figures['max_ms']:>8.1f} ms  "
+                f"{figures['queries']} queries"
+            )
+
+    return {
+        "issues": Issue.objects.count(),
+        "agencies": Agency.objects.count(),
+        "assignments": Assignment.objects.count(),
+        "permission_rows": IssueGroupObjectPermission.objects.count(),
+        "requests": requests,
+        "scenarios": results,
+        "goal_p95_ms": GOAL_P95_MS,
+        "goal_scenarios": list(GOAL_SCENARIOS),
+        "met": all(results[name]["met"] for name in GOAL_SCENARIOS),
+    }
+
+
+def _member(agency):
+    """A staff member of ``agency`` (through the service, so the group is joined)."""
+    from django.contrib.auth import get_user_model
+
+    from agencies.models import Membership
+    from agencies.services import membership_set
+
+    user, created = get_user_model().objects.get_or_create(username=f"bench-{agency.code}")
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    membership_set(user=user, agency=agency, role=Membership.Role.STAFF)
+    return user
+
+
+def time_requests(user, path: str, *, requests: int, warmup: int) -> dict[str, float | int]:
+    """Wall-clock milliseconds of ``GET path`` as ``user``: percentiles, and the queries one
+    request makes."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(SERVER_NAME=HOST)
+    client.force_login(user)
+
+    def get():
+        response = client.get(path, secure=True)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path} answered {response.status_code}")
+        return response
+
+    for _ in range(warmup):
+        get()
+    with CaptureQueriesContext(connection) as captured:
+        get()
+    queries = len(captured)  # now: the log it slices is cleared by the next request
+    timings = []
+    clock = time.perf_counter
+    for _ in range(requests):
+        started = clock()
+        get()
+        timings.append((clock() - started) * 1000)
+    timings.sort()
+
+    def percentile(p: float) -> float:
+        return round(timings[min(len(timings) - 1, int(p * len(timings)))], 1)
+
+    return {
+        "p50_ms": percentile(0.50),
+        "p95_ms": percentile(0.95),
+        "p99_ms": percentile(0.99),
+        "max_ms": round(timings[-1], 1),
+        "queries": queries,
+    }
+
+
+if __name__ == "__main__":
+    main()
