@@ -1,5 +1,7 @@
 """Queues answer in a constant number of queries, however much work there is."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
@@ -8,6 +10,7 @@ from django.utils import timezone
 from agencies.services import agency_group
 from coordination.models import Assignment
 from coordination.selectors import issues_visible_to
+from coordination.views import STAFF_QUEUE_PAGE_SIZE
 from issues.models import Issue, IssueGroupObjectPermission
 from tests.factories import AgencyFactory, CategoryFactory, member
 
@@ -57,7 +60,15 @@ def test_the_staff_queue_page_takes_the_same_few_queries(
         response = client.get("/staff/")
 
     assert response.status_code == 200
-    assert response.content.decode().count('data-testid="queue-row"') == count
+    body = response.content.decode()
+    assert body.count('data-testid="queue-row"') == min(count, STAFF_QUEUE_PAGE_SIZE)
+    assert response.context["page"].paginator.count == count
+    if count > STAFF_QUEUE_PAGE_SIZE:
+        with django_assert_max_num_queries(12):
+            last = client.get(f"/staff/?page={response.context['page'].paginator.num_pages}")
+        assert last.content.decode().count('data-testid="queue-row"') == (
+            count % STAFF_QUEUE_PAGE_SIZE or STAFF_QUEUE_PAGE_SIZE
+        )
 
 
 @pytest.mark.parametrize("count", [10, 1000])
@@ -92,3 +103,38 @@ def test_an_agencys_issues_are_one_semi_join_on_its_permission_rows():
 
     assert "SubPlan" not in plan, plan
     assert issues_visible_to(user).count() == 10
+
+
+def test_the_staff_queue_pages_soonest_deadline_first_and_counts_all_overdue(client):
+    agency = AgencyFactory()
+    category = CategoryFactory()
+    now = timezone.now()
+    total = STAFF_QUEUE_PAGE_SIZE + 5
+    issues = Issue.objects.bulk_create(
+        Issue(title=f"Issue {n}", description="d", category=category, status="dispatched")
+        for n in range(total)
+    )
+    # Deadlines an hour apart: the first ten already passed.
+    Assignment.objects.bulk_create(
+        Assignment(
+            issue=issue,
+            agency=agency,
+            role="lead",
+            status="accepted",
+            response_due_at=now,
+            due_at=now + timedelta(hours=n - 10, minutes=30),
+            created_at=now,
+        )
+        for n, issue in enumerate(issues)
+    )
+    client.force_login(member(agency))
+
+    first = client.get("/staff/")
+    second = client.get("/staff/?page=2")
+
+    assert [a.issue.title for a, _late in first.context["rows"]][:2] == ["Issue 0", "Issue 1"]
+    assert [a.issue.title for a, _late in second.context["rows"]] == [
+        f"Issue {n}" for n in range(STAFF_QUEUE_PAGE_SIZE, total)
+    ]
+    assert first.context["overdue_count"] == second.context["overdue_count"] == 10
+    assert 'rel="next"' in first.content.decode() and 'rel="prev"' in second.content.decode()
