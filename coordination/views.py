@@ -55,6 +55,7 @@ from .permissions import (
 from .selectors import (
     agency_queue,
     assignments_overdue,
+    dispatchable_agencies,
     issue_assignments,
     issue_for_user,
     issue_handoffs,
@@ -437,6 +438,11 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         if item.payload.get("suggested_agency"):
             codes.add(item.payload["suggested_agency"])
     names = {a.code: a.name for a in Agency.objects.filter(code__in=codes)}
+    # Every form on the page offers the same organisations: read them once, not per form.
+    agencies = list(dispatchable_agencies().order_by("kind", "code"))
+    dispatch_form = DispatchForm()
+    for name in ("lead", "co_handlers"):
+        _fixed_choices(dispatch_form.fields[name], agencies)
     requests = [
         {
             "request": item,
@@ -445,7 +451,9 @@ def dispatch(request: HttpRequest) -> HttpResponse:
             "until": parse_datetime(item.payload["until"]) if item.payload.get("until") else None,
             "moves": item.kind
             in (CoordinationRequest.Kind.BOUNCE, CoordinationRequest.Kind.TRANSFER),
-            "approve_form": ApproveForm(auto_id=f"id_approve{item.pk}_%s"),
+            "approve_form": _fixed_choices_form(
+                ApproveForm(auto_id=f"id_approve{item.pk}_%s"), "reassign_to", agencies
+            ),
             "reject_form": RejectForm(auto_id=f"id_reject{item.pk}_%s"),
         }
         for item in open_requests
@@ -455,7 +463,7 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         "coordination/dispatch.html",
         {
             "issues": issues,
-            "form": DispatchForm(),
+            "form": dispatch_form,
             "requests": requests,
             "overdue": _overdue_cases(now),
             "merge_form": MergeForm(),
@@ -463,6 +471,21 @@ def dispatch(request: HttpRequest) -> HttpResponse:
             "rate_days": RATE_WINDOW.days,
         },
     )
+
+
+def _fixed_choices(field: forms.ModelChoiceField, agencies: list[Agency]) -> None:
+    """Give a model choice field a fixed list of choices to render, built from rows already
+    read (its queryset would be queried again for every form that renders it). Only for
+    display: the form that validates a POST keeps its queryset."""
+    choices = [] if field.empty_label is None else [("", field.empty_label)]
+    field.choices = choices + [
+        (field.prepare_value(agency), field.label_from_instance(agency)) for agency in agencies
+    ]
+
+
+def _fixed_choices_form(form: forms.Form, name: str, agencies: list[Agency]) -> forms.Form:
+    _fixed_choices(form.fields[name], agencies)
+    return form
 
 
 @require_POST

@@ -138,3 +138,31 @@ def test_the_staff_queue_pages_soonest_deadline_first_and_counts_all_overdue(cli
     ]
     assert first.context["overdue_count"] == second.context["overdue_count"] == 10
     assert 'rel="next"' in first.content.decode() and 'rel="prev"' in second.content.decode()
+
+
+@pytest.mark.parametrize("count", [2, 40])
+def test_the_dispatch_page_takes_the_same_few_queries(
+    client, count, django_assert_max_num_queries
+):
+    from agencies.models import Agency
+    from coordination.workflow import assignment_request_bounce
+    from tests.factories import AssignmentFactory, IssueFactory
+
+    centre = AgencyFactory(kind=Agency.Kind.DISPATCH_CENTRE)
+    for _n in range(5):
+        AgencyFactory()
+    for n in range(count):
+        IssueFactory(status="triage", title=f"Unplaced {n}")
+        assignment = AssignmentFactory()
+        assignment_request_bounce(
+            assignment_id=assignment.pk, actor=member(assignment.agency), reason="Not ours."
+        )
+    client.force_login(member(centre))
+
+    with django_assert_max_num_queries(40):
+        response = client.get("/dispatch/")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.count("Unplaced ") == count
+    assert body.count('name="reassign_to"') == count
