@@ -7,14 +7,16 @@ from datetime import timedelta
 from functools import wraps
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -424,14 +426,35 @@ def _overdue_cases(now) -> list[dict]:
 
 
 def _rate_charts(now) -> list[dict]:
-    return rate_charts(agency_rates(start=now - RATE_WINDOW, now=now))
+    """The agencies' rates over ``RATE_WINDOW``, as bar charts.
+
+    They move slowly and cost a pass over a month of assignments, so they are kept in the
+    cache for ``RATES_CACHE_SECONDS`` (per language: the rows carry the agencies' names).
+    """
+    ttl = settings.RATES_CACHE_SECONDS
+    if not ttl:
+        return rate_charts(agency_rates(start=now - RATE_WINDOW, now=now))
+    key = f"dispatch:agency-rates:{RATE_WINDOW.days}:{translation.get_language()}"
+    rates = cache.get(key)
+    if rates is None:
+        rates = agency_rates(start=now - RATE_WINDOW, now=now)
+        cache.set(key, rates, ttl)
+    return rate_charts(rates)
+
+
+# How many triage issues and how many requests the dispatcher's page shows at once.
+DISPATCH_LIST_LIMIT = 30
 
 
 @dispatcher_required
 def dispatch(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    issues = list(triage_queue()[:200])
-    open_requests = list(requests_open()[:200])
+    # The oldest first, a screenful at a time: each one handled makes room for the next. The
+    # totals are counted, so the headings tell how much is waiting beyond what is shown.
+    triage_total = triage_queue().count()
+    issues = list(triage_queue()[:DISPATCH_LIST_LIMIT])
+    requests_total = requests_open().count()
+    open_requests = list(requests_open()[:DISPATCH_LIST_LIMIT])
     codes = set()
     for item in open_requests:
         codes.update(item.payload.get("agencies") or [])
@@ -463,6 +486,8 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         "coordination/dispatch.html",
         {
             "issues": issues,
+            "triage_total": triage_total,
+            "requests_total": requests_total,
             "form": dispatch_form,
             "requests": requests,
             "overdue": _overdue_cases(now),

@@ -235,6 +235,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=1),
     },
 }
+# How long the dispatcher's page may show the agencies' rates from the cache (0: never).
+RATES_CACHE_SECONDS = env.int("RATES_CACHE_SECONDS", default=0 if TESTING else 300)
 # Photo files without a row are deleted once this old (filings in progress keep theirs).
 PHOTOS_SWEEP_AFTER = timedelta(minutes=env.int("PHOTOS_SWEEP_AFTER_MINUTES", default=60))
 

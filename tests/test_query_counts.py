@@ -10,7 +10,7 @@ from django.utils import timezone
 from agencies.services import agency_group
 from coordination.models import Assignment
 from coordination.selectors import issues_visible_to
-from coordination.views import STAFF_QUEUE_PAGE_SIZE
+from coordination.views import DISPATCH_LIST_LIMIT, STAFF_QUEUE_PAGE_SIZE
 from issues.models import Issue, IssueGroupObjectPermission
 from tests.factories import AgencyFactory, CategoryFactory, member
 
@@ -163,6 +163,9 @@ def test_the_dispatch_page_takes_the_same_few_queries(
         response = client.get("/dispatch/")
 
     body = response.content.decode()
+    shown = min(count, DISPATCH_LIST_LIMIT)
     assert response.status_code == 200
-    assert body.count("Unplaced ") == count
-    assert body.count('name="reassign_to"') == count
+    assert body.count("Unplaced ") == shown
+    assert body.count('name="reassign_to"') == shown
+    assert response.context["triage_total"] == response.context["requests_total"] == count
+    assert ('data-testid="triage-more"' in body) == (count > DISPATCH_LIST_LIMIT)
