@@ -106,14 +106,6 @@ def is_agency_member(user: User) -> bool:
     return bool(access_for(user).member_ids)
 
 
-def is_resident(user: User) -> bool:
-    """A signed-in person with no organisation: they see the issues they filed, nothing more."""
-    return (
-        bool(user.is_authenticated and not user.is_staff and not is_agency_member(user))
-        and not user.is_superuser
-    )
-
-
 def can_work_assignment(user: User, assignment: Assignment) -> bool:
     """Staff of the assigned agency, and managers above it, act on its assignment."""
     return assignment.agency_id in access_for(user).reach_ids
