@@ -84,11 +84,6 @@ def access_for(user: User) -> Access:
     return access
 
 
-def user_agency_ids(user: User) -> list[int]:
-    """The agencies the user works for."""
-    return sorted(access_for(user).member_ids)
-
-
 def reach_agency_ids(user: User) -> list[int]:
     """The agencies whose work the user sees and acts on: their own, and for managers every
     organisation below one they manage."""
