@@ -44,5 +44,5 @@ def membership_remove(*, membership: Membership) -> None:
 
 
 def _forget_access(user: AbstractBaseUser) -> None:
-    """Drop what coordination.permissions cached on this user object for the request."""
+    """Drop what coordination.dispatch.permissions cached on this user object for the request."""
     user.__dict__.pop("_access", None)

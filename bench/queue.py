@@ -239,7 +239,7 @@ def measure(*, requests: int, warmup: int = 10) -> dict[str, object]:
     from django.test.utils import override_settings
 
     from agencies.models import Agency
-    from coordination.models import Assignment
+    from coordination.dispatch.models import Assignment
     from issues.models import Issue, IssueGroupObjectPermission
 
     queues = list(

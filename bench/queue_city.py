@@ -36,8 +36,8 @@ from django.db import connection, transaction
 from agencies.models import Agency
 from bench import worlds
 from bench.pgcopy import copy_rows, next_id, reset_sequence
-from coordination.management.commands.seed_demo import seed_categories
-from coordination.models import Assignment
+from coordination.demo.categories import seed_categories
+from coordination.dispatch.models import Assignment
 from issues.models import TRACKING_ALPHABET, Category, Issue, IssueGroupObjectPermission
 
 DAY = 86_400.0

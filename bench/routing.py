@@ -32,7 +32,8 @@ from pathlib import Path
 
 from bench import worlds
 from coordination.routing import text
-from coordination.routing.compiler import CompiledRuleSet, Context, compile_ruleset
+from coordination.routing.compiler import CompiledRuleSet, compile_ruleset
+from coordination.routing.conditions import Context
 from coordination.routing.evaluate import decide
 from coordination.routing.model import IssueFacts
 

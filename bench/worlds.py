@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from coordination.routing import compiler
+from coordination.routing import validation
 from coordination.routing.model import (
     Actions,
     AgencyInfo,
@@ -555,7 +555,7 @@ def build_world(*, rules: int = 1000, areas: int = 3000, seed: int = 12345) -> W
         specs.append(RuleSpec(len(specs) + 1, name, conditions, actions, position))
         if in_filler:
             filler.add(len(specs))
-    problems = compiler.validate(specs, agencies, shapes)
+    problems = validation.validate(specs, agencies, shapes)
     bad = {p.rule_id for p in problems}
     kept = [s for s in specs if s.id not in bad]
     excess = max(0, len(kept) - rules)

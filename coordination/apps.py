@@ -3,9 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CoordinationConfig(AppConfig):
+    """The dispatcher as a whole. Its rooms are apps of their own (``coordination.rules``,
+    ``.dispatch``, …); this one keeps the migrations that made their tables before the split,
+    and the commands that span rooms (``seed_demo``)."""
+
     name = "coordination"
     verbose_name = _("Coordination")
-
-    def ready(self) -> None:
-        # Listen to the events the issues app announces (issues never imports coordination).
-        from . import receivers  # noqa: F401

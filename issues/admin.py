@@ -3,7 +3,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import Attachment, Category, CategoryQuestion, Feedback, Issue, Update
+from platform_gov.admin import ReadOnlyAdmin
+
+from .models import Attachment, Category, CategoryQuestion, ContactAccess, Feedback, Issue, Update
+from .services import contact_access_record
 
 
 class CategoryQuestionInline(admin.TabularInline):
@@ -78,6 +81,18 @@ class IssueAdmin(admin.ModelAdmin):
     )
     inlines = [UpdateInline, AttachmentInline]
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The page shows the resident's contact: as on the staff pages, every opening of it
+        # is on the audit record.
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            issue = self.get_object(request, object_id)
+            if issue is not None:
+                contact_access_record(
+                    user=request.user, issue=issue, level=ContactAccess.Level.FULL, via="admin"
+                )
+        return response
+
 
 @admin.register(Feedback)
 class FeedbackAdmin(admin.ModelAdmin):
@@ -88,3 +103,13 @@ class FeedbackAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ContactAccess)
+class ContactAccessAdmin(ReadOnlyAdmin):
+    """Who was shown which resident's contact details, and when."""
+
+    list_display = ("at", "user", "issue", "level", "via")
+    list_filter = ("level", "via")
+    search_fields = ("user__username", "issue__tracking_number")
+    list_select_related = ("user", "issue")

@@ -34,7 +34,7 @@ def issues_reported_by(*, user) -> QuerySet[Issue]:
 
     This is the resident's own list, shown the way the tracking page shows an issue (no
     handlers' names, no internal notes); it is not a way into the staff pages, which ask
-    ``coordination.selectors.issues_visible_to``.
+    ``coordination.dispatch.permissions.issues_visible_to``.
     """
     if not user.is_authenticated:
         return Issue.objects.none()

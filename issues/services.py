@@ -11,14 +11,23 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
+from platform_gov.errors import WorkflowError
 
-from .models import Attachment, Category, Issue, Update, new_tracking_number
+from .models import (
+    Attachment,
+    Category,
+    ContactAccess,
+    Feedback,
+    Issue,
+    Update,
+    new_tracking_number,
+)
 from .photos import Photo, photos_check_count
-from .signals import issue_submitted
+from .signals import issue_rated, issue_reopened, issue_submitted
 
 logger = logging.getLogger(__name__)
 
@@ -203,3 +212,86 @@ def issue_add_update(
     update.full_clean()
     update.save()
     return update
+
+
+# ----------------------------------------------------------------- the resident's follow-up
+
+
+def issue_feedback(*, issue_id: int, rating: int, comment: str = "") -> Feedback:
+    """The resident rates the resolution (回访), once per resolution.
+
+    Records the rating and its public update, and announces ``issue_rated`` in the same
+    transaction: the dispatcher closes the issue (3–5) or sends it back to the same lead as
+    redo (1–2). Raises ValidationError ``{"rating": …}`` for a rating outside 1–5, and
+    WorkflowError unless the issue is resolved and this resolution not yet rated.
+    """
+    if rating not in range(1, 6):
+        raise ValidationError({"rating": [_("A rating is from 1 to 5.")]})
+    with transaction.atomic():
+        issue = Issue.objects.select_for_update(of=("self",)).get(pk=issue_id)
+        if issue.status != Issue.Status.RESOLVED:
+            raise WorkflowError(
+                _("You can rate an issue once it is resolved."), code="not_resolved"
+            )
+        try:
+            with transaction.atomic():
+                feedback = Feedback.objects.create(
+                    issue=issue,
+                    rating=rating,
+                    comment=comment.strip(),
+                    round=issue.redo_count,
+                    at=timezone.now(),
+                )
+        except IntegrityError as error:
+            raise WorkflowError(
+                _("This resolution has been rated already."), code="rated_already"
+            ) from error
+        issue_add_update(issue=issue, kind=Update.Kind.FEEDBACK, note=f"{rating}/5")
+        issue_rated.send(sender=Issue, issue=issue, feedback=feedback)
+    return feedback
+
+
+def issue_reopen_window_open(issue: Issue) -> bool:
+    """Whether the resident may still reopen the issue: resolved or closed, within
+    ``REOPEN_WINDOW`` of its resolution."""
+    return (
+        issue.status in (Issue.Status.RESOLVED, Issue.Status.CLOSED)
+        and issue.resolved_at is not None
+        and timezone.now() - issue.resolved_at <= settings.REOPEN_WINDOW
+    )
+
+
+def issue_reopen(*, issue_id: int, reason: str) -> Issue:
+    """The resident reopens a resolved (or closed) issue within the reopen window.
+
+    Announces ``issue_reopened`` in the transaction (the dispatcher sends it back to its
+    lead as redo) and adds the reason to the public timeline. Raises WorkflowError without a
+    reason, for an issue not resolved or closed, or once the window has passed.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError(_("Say what is still wrong."), code="reason_required")
+    with transaction.atomic():
+        issue = Issue.objects.select_for_update(of=("self",)).get(pk=issue_id)
+        if issue.status not in (Issue.Status.RESOLVED, Issue.Status.CLOSED):
+            raise WorkflowError(_("Only a resolved issue can be reopened."), code="not_resolved")
+        if not issue_reopen_window_open(issue):
+            raise WorkflowError(
+                _("The time to reopen this issue has passed."), code="reopen_window_passed"
+            )
+        issue_reopened.send(sender=Issue, issue=issue, reason=reason)
+        issue_add_update(issue=issue, kind=Update.Kind.REOPENED, note=reason)
+    return issue
+
+
+def contact_access_record(*, user, issue: Issue, level: str, via: str) -> None:
+    """Write the audit row for a view of a resident's contact (nothing when none was shown).
+
+    ``level`` is ``full`` or ``masked`` (anything else records nothing); ``via`` is
+    ``page``, ``api`` or ``admin``. Only ids and the level are recorded: the contact itself
+    never goes into a log.
+    """
+    if level in (ContactAccess.Level.FULL, ContactAccess.Level.MASKED) and (
+        issue.contact_name or issue.contact_phone or issue.contact_email
+    ):
+        ContactAccess.objects.create(user=user, issue=issue, level=level, via=via)

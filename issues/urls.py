@@ -10,6 +10,8 @@ urlpatterns = [
     path("report/submitted/<str:access_token>/", views.submitted, name="submitted"),
     path("track/", views.track_lookup, name="track_lookup"),
     path("track/<str:access_token>/", views.track, name="track"),
+    path("track/<str:access_token>/feedback/", views.track_feedback, name="track_feedback"),
+    path("track/<str:access_token>/reopen/", views.track_reopen, name="track_reopen"),
     path("my/issues/", account_views.my_issues, name="my_issues"),
     path(
         "track/<str:access_token>/photos/<int:photo_id>/",

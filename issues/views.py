@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
+from platform_gov.pages import act
 from platform_gov.throttling import SubmitThrottle, TrackThrottle, page_rate_limit
 
 from .forms import FeedbackForm, ReopenForm, ReportForm, TrackForm
 from .models import Issue
 from .photos import photo_response
 from .selectors import issue_by_access_token, issue_photo, issue_photos, issue_public_timeline
-from .services import issue_submit
+from .services import issue_feedback, issue_reopen, issue_reopen_window_open, issue_submit
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -65,13 +65,7 @@ def track(request: HttpRequest, access_token: str) -> HttpResponse:
         return limited
     issue = issue_by_access_token(token=access_token)
     can_rate = issue.status == Issue.Status.RESOLVED
-    # The reopen itself is decided by coordination.workflow.issue_reopen; this only decides
-    # whether to offer the form.
-    can_reopen = (
-        issue.status in (Issue.Status.RESOLVED, Issue.Status.CLOSED)
-        and issue.resolved_at is not None
-        and timezone.now() - issue.resolved_at <= settings.REOPEN_WINDOW
-    )
+    can_reopen = issue_reopen_window_open(issue)
     # A merged report follows the issue that continues: its status, resolution and timeline
     # (public entries only, as on any tracking page).
     merged_into = issue.merged_into if issue.status == Issue.Status.MERGED else None
@@ -103,3 +97,40 @@ def track_photo(request: HttpRequest, access_token: str, photo_id: int) -> HttpR
     # As on the tracking page: the link in this URL is the resident's secret.
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+# ------------------------------------------------------------------ the resident's follow-up
+
+
+def _back_to_tracking(issue: Issue) -> HttpResponse:
+    response = redirect("issues:track", access_token=issue.access_token)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_POST
+def track_feedback(request: HttpRequest, access_token: str) -> HttpResponse:
+    """The rating form of the tracking page (回访)."""
+    issue = issue_by_access_token(token=access_token)
+    act(
+        request,
+        FeedbackForm(request.POST),
+        lambda data: issue_feedback(
+            issue_id=issue.pk, rating=data["rating"], comment=data["comment"]
+        ),
+        _("Thank you for your rating."),
+    )
+    return _back_to_tracking(issue)
+
+
+@require_POST
+def track_reopen(request: HttpRequest, access_token: str) -> HttpResponse:
+    """The reopen form of the tracking page."""
+    issue = issue_by_access_token(token=access_token)
+    act(
+        request,
+        ReopenForm(request.POST),
+        lambda data: issue_reopen(issue_id=issue.pk, reason=data["reason"]),
+        _("Your issue was reopened and sent back to the organisation that handled it."),
+    )
+    return _back_to_tracking(issue)

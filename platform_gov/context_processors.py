@@ -3,15 +3,11 @@
 from django.conf import settings
 from django.http import HttpRequest
 
+from coordination.dispatch.permissions import is_agency_member, is_dispatcher, managed_agency_ids
+from coordination.rules.permissions import can_manage_rules
+
 
 def platform(request: HttpRequest) -> dict:
-    from coordination.permissions import (
-        can_manage_rules,
-        is_agency_member,
-        is_dispatcher,
-        managed_agency_ids,
-    )
-
     user = request.user
     return {
         "platform_name": settings.PLATFORM_NAME,

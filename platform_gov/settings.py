@@ -57,7 +57,15 @@ INSTALLED_APPS = [
     "axes",
     "agencies",
     "issues",
+    # The dispatcher, one app per room (README, "How it is built"); ``coordination`` itself
+    # keeps the rooms' early migrations and the commands that span them (seed_demo).
     "coordination",
+    "coordination.deadlines",
+    "coordination.rules",
+    "coordination.dispatch",
+    "coordination.outbound",
+    "coordination.open311",
+    "coordination.reporting",
 ]
 
 MIDDLEWARE = [
@@ -208,26 +216,26 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
-    "coordination.tasks.issue_route": {"queue": "routing"},
-    "coordination.tasks.issues_route_stale": {"queue": "routing"},
-    "coordination.tasks.notify_*": {"queue": "notifications"},
-    "coordination.tasks.webhook*": {"queue": "webhooks"},
+    "coordination.dispatch.tasks.issue_route": {"queue": "routing"},
+    "coordination.dispatch.tasks.issues_route_stale": {"queue": "routing"},
+    "coordination.outbound.tasks.notify_*": {"queue": "notifications"},
+    "coordination.outbound.tasks.webhook*": {"queue": "webhooks"},
 }
 CELERY_BEAT_SCHEDULE = {
     "route-stale-submitted-issues": {
-        "task": "coordination.tasks.issues_route_stale",
+        "task": "coordination.dispatch.tasks.issues_route_stale",
         "schedule": timedelta(seconds=env.int("ROUTING_SWEEP_INTERVAL_SECONDS", default=30)),
     },
     "watch-deadlines": {
-        "task": "coordination.tasks.deadlines_sweep",
+        "task": "coordination.dispatch.tasks.deadlines_sweep",
         "schedule": timedelta(seconds=env.int("DEADLINE_SWEEP_INTERVAL_SECONDS", default=60)),
     },
     "resend-stranded-webhooks": {
-        "task": "coordination.tasks.webhooks_resend_stranded",
+        "task": "coordination.outbound.tasks.webhooks_resend_stranded",
         "schedule": timedelta(minutes=2),
     },
     "close-unrated-issues": {
-        "task": "coordination.tasks.issues_close_unrated",
+        "task": "coordination.dispatch.tasks.issues_close_unrated",
         "schedule": timedelta(hours=1),
     },
     "sweep-orphaned-photos": {
@@ -287,6 +295,8 @@ REST_FRAMEWORK = {
     # ignored, so a forged header cannot dodge a rate limit.
     "NUM_PROXIES": env.int("TRUSTED_PROXIES", default=0),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # A refused change (WorkflowError) and a service's field errors answer 400, never 500.
+    "EXCEPTION_HANDLER": "platform_gov.errors.api_exception_handler",
 }
 
 # OpenAPI 3 at /api/schema/, Swagger UI at /api/docs/ served from our own static files.
@@ -316,12 +326,12 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "IssueStatusEnum": "issues.models.Issue.Status",
         "UpdateKindEnum": "issues.models.Update.Kind",
-        "RuleSetStatusEnum": "coordination.models.RuleSet.Status",
-        "AssignmentStatusEnum": "coordination.models.Assignment.Status",
+        "RuleSetStatusEnum": "coordination.rules.models.RuleSet.Status",
+        "AssignmentStatusEnum": "coordination.dispatch.models.Assignment.Status",
         "QueueStatusEnum": ["pending", "accepted", "done"],
-        "CoordinationRequestKindEnum": "coordination.models.CoordinationRequest.Kind",
-        "CoordinationRequestStatusEnum": "coordination.models.CoordinationRequest.Status",
-        "HandoffKindEnum": "coordination.models.Handoff.Kind",
+        "CoordinationRequestKindEnum": "coordination.dispatch.models.CoordinationRequest.Kind",
+        "CoordinationRequestStatusEnum": "coordination.dispatch.models.CoordinationRequest.Status",
+        "HandoffKindEnum": "coordination.dispatch.models.Handoff.Kind",
         "AgencyKindEnum": "agencies.models.Agency.Kind",
     },
     "SWAGGER_UI_DIST": "SIDECAR",

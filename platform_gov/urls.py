@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("issues.api.urls")),
     path("api/v1/", include("coordination.api.urls")),
+    path("api/v1/", include("agencies.api")),
     path("open311/v2/", include("coordination.open311.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

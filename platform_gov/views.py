@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
@@ -27,8 +28,6 @@ def _broker_state() -> str:
     """``eager`` without a broker; else ``ok`` or ``down`` from a ping of Redis."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "eager"
-    import redis
-
     try:
         client = redis.Redis.from_url(
             settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1

@@ -12,7 +12,9 @@ from guardian.shortcuts import assign_perm
 from agencies.geometry import rectangle
 from agencies.models import Agency, Area, Membership
 from agencies.services import agency_group, membership_set
-from coordination.models import Assignment, Rule, RuleSet, SLAPolicy
+from coordination.deadlines.models import SLAPolicy
+from coordination.dispatch.models import Assignment
+from coordination.rules.models import Rule, RuleSet
 from issues.models import Category, Issue
 
 PASSWORD = "correct-horse-battery-staple"
@@ -172,8 +174,13 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     def view_permission(obj, create, extracted, **kwargs):
         """Grant the agency's view of the issue as the assigning service does (returned and
         cancelled assignments give none); ``view_permission=False`` skips it on purpose."""
-        if create and extracted is not False and obj.status in (
-            *Assignment.ACTIVE_STATUSES,
-            Assignment.Status.DONE,
+        if (
+            create
+            and extracted is not False
+            and obj.status
+            in (
+                *Assignment.ACTIVE_STATUSES,
+                Assignment.Status.DONE,
+            )
         ):
             assign_perm("issues.view_issue", agency_group(agency=obj.agency), obj.issue)

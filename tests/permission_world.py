@@ -18,11 +18,12 @@ from django.utils import timezone
 from PIL import Image
 
 from agencies.models import Agency, Membership
-from coordination import workflow
-from coordination.models import Assignment, CoordinationRequest, RuleSet
+from coordination.dispatch.models import Assignment, CoordinationRequest
+from coordination.dispatch.services import requests
+from coordination.dispatch.services.routing import issue_dispatch
 from coordination.open311.services import api_key_create
-from coordination.rulesets import ruleset_draft_create
-from coordination.services import issue_dispatch
+from coordination.rules.models import RuleSet
+from coordination.rules.services import ruleset_draft_create
 from issues.models import Attachment, Category, Issue
 from tests.factories import (
     AgencyFactory,
@@ -248,7 +249,7 @@ def build_world() -> World:
     }
     co_handling = {code: issues["X"].assignments.get(agency=agencies[code]) for code in ("C", "E")}
     # An open request for the dispatcher: the lead asks for more time on Y.
-    request = workflow.assignment_request_extension(
+    request = requests.assignment_request_extension(
         assignment_id=lead["Y"].pk,
         actor=users[LEAD],
         until=timezone.now() + timedelta(days=60),

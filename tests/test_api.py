@@ -14,8 +14,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, Membership
-from coordination.models import Assignment, CoordinationRequest, Handoff
-from coordination.services import issue_dispatch
+from coordination.dispatch.models import Assignment, CoordinationRequest, Handoff
+from coordination.dispatch.services.routing import issue_dispatch
 from issues.models import Issue
 from issues.services import issue_submit
 from tests.factories import PASSWORD, AgencyFactory, CategoryFactory, UserFactory, member
@@ -500,7 +500,10 @@ def test_accepting_twice_is_refused_with_a_detail(city, issue):
     assert first.json()["status"] == "accepted"
     second = client.post(url)
     assert second.status_code == 400
-    assert set(second.json()) == {"detail"}
+    # The uniform body of a refused change: a message for people, a code for programs.
+    assert set(second.json()) == {"detail", "code"}
+    assert second.json()["code"] == "assignment_accepted_to_accepted_not_allowed"
+    assert second.json()["detail"]
 
 
 @pytest.mark.parametrize(

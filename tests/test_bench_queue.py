@@ -17,8 +17,9 @@ from agencies.models import Agency
 from bench.pgcopy import CopyPlan
 from bench.queue import GOAL_SCENARIOS, _database_name, measure
 from bench.queue_city import seed_city
-from coordination.models import Assignment
-from coordination.selectors import agency_queue, issues_visible_to
+from coordination.dispatch.models import Assignment
+from coordination.dispatch.permissions import issues_visible_to
+from coordination.dispatch.selectors import agency_queue
 from issues.models import Issue, IssueGroupObjectPermission
 
 HOLDING = [Assignment.Status.PENDING, Assignment.Status.ACCEPTED, Assignment.Status.DONE]

@@ -12,10 +12,10 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 
-from coordination import services
-from coordination.models import Assignment, Handoff
-from coordination.services import TransitionNotAllowed
+from coordination.dispatch.models import Assignment, Handoff
+from coordination.dispatch.services import assignments, routing
 from issues.models import Issue
+from platform_gov.errors import WorkflowError
 from tests.factories import AgencyFactory, IssueFactory, RoutingRuleFactory, member
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -54,7 +54,7 @@ def _lead_assignment(agency) -> Assignment:
     """A pending lead assignment of a dispatched issue, made by the routing service."""
     rule = RoutingRuleFactory(lead=agency)
     issue = IssueFactory(category=rule.category)
-    services.issue_route(issue_id=issue.pk)
+    routing.issue_route(issue_id=issue.pk)
     return Assignment.objects.get(issue=issue, role=Assignment.Role.LEAD)
 
 
@@ -63,9 +63,7 @@ def test_issue_routed_by_two_workers_at_once_is_routed_once():
     rule = RoutingRuleFactory(co_handlers=[co_handler])
     issue = IssueFactory(category=rule.category)
 
-    results = run_at_once(
-        lambda n: services.issue_route(issue_id=issue.pk, routed_by=f"worker-{n}")
-    )
+    results = run_at_once(lambda n: routing.issue_route(issue_id=issue.pk, routed_by=f"worker-{n}"))
 
     assert [kind for kind, _ in results] == ["ok", "ok"], results
     outcomes = [value for _, value in results if value is not None]
@@ -86,14 +84,14 @@ def test_assignment_accepted_by_two_people_at_once_is_accepted_once():
     people = [member(agency), member(agency)]
 
     results = run_at_once(
-        lambda n: services.assignment_accept(assignment_id=lead.pk, actor=people[n])
+        lambda n: assignments.assignment_accept(assignment_id=lead.pk, actor=people[n])
     )
 
     winners = [n for n, (kind, _) in enumerate(results) if kind == "ok"]
     losers = [value for kind, value in results if kind == "error"]
     assert len(winners) == 1, results
     assert len(losers) == 1
-    assert isinstance(losers[0], TransitionNotAllowed), losers[0]
+    assert isinstance(losers[0], WorkflowError), losers[0]
     lead.refresh_from_db()
     assert lead.status == Assignment.Status.ACCEPTED
     assert lead.accepted_by == people[winners[0]]

@@ -2,7 +2,8 @@
 
 import pytest
 
-from coordination.models import Assignment, ContactAccess
+from coordination.dispatch.models import Assignment
+from issues.models import ContactAccess
 from tests.factories import AgencyFactory, AssignmentFactory, IssueFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from agencies.geometry import rectangle
 from agencies.models import Agency, Area, Membership
-from coordination.charts import (
+from coordination.dispatch.models import Assignment
+from coordination.reporting.charts import (
     THREE_RATES,
     MapArea,
     area_map,
@@ -26,8 +27,7 @@ from coordination.charts import (
     shade_of,
     trend_chart,
 )
-from coordination.models import Assignment
-from coordination.stats import AgencyRates, TrendStep, rates_summary
+from coordination.reporting.selectors import AgencyRates, TrendStep, rates_summary
 from issues.models import Feedback, Issue
 from tests.factories import (
     AgencyFactory,

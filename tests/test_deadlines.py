@@ -15,9 +15,12 @@ from django.core import mail
 from django.utils import translation
 
 from agencies.models import Agency, Membership
-from coordination import services, tasks, workflow
-from coordination.deadlines import deadlines_for, deadlines_sweep
-from coordination.models import Assignment, CalendarDay, DeadlineEvent, Handoff
+from coordination.deadlines.models import CalendarDay
+from coordination.deadlines.selectors import deadlines_for
+from coordination.dispatch import tasks as dispatch_tasks
+from coordination.dispatch.models import Assignment, DeadlineEvent, Handoff
+from coordination.dispatch.services import assignments, requests
+from coordination.dispatch.services.supervision import deadlines_sweep
 from issues.services import issue_submit
 from tests.factories import (
     AgencyFactory,
@@ -196,7 +199,7 @@ def test_accepting_starts_the_resolution_clock_from_the_acceptance(
     assert lead.due_at == at(2025, 6, 3, 17, 30)  # provisional, from receipt
 
     clock.move_to(TUESDAY_10)
-    services.assignment_accept(assignment_id=lead.pk, actor=staff)
+    assignments.assignment_accept(assignment_id=lead.pk, actor=staff)
 
     lead.refresh_from_db()
     # Tuesday 10-12 (2 h) and 13:30-18 (4.5 h), Wednesday 9-11:30 (2.5 h).
@@ -215,12 +218,12 @@ def test_an_extended_deadline_is_kept_when_the_work_is_accepted(
         issue = issue_submit(title="Pothole", description="Deep.", category=category)
     lead = issue.assignments.get()
     until = lead.due_at + timedelta(days=5)
-    request = workflow.assignment_request_extension(
+    request = requests.assignment_request_extension(
         assignment_id=lead.pk, actor=staff, until=until, reason="Needs a road closure."
     )
-    workflow.request_approve(request_id=request.pk, actor=dispatcher)
+    requests.request_approve(request_id=request.pk, actor=dispatcher)
 
-    services.assignment_accept(assignment_id=lead.pk, actor=staff)
+    assignments.assignment_accept(assignment_id=lead.pk, actor=staff)
 
     lead.refresh_from_db()
     assert lead.due_at == until
@@ -317,10 +320,10 @@ def test_an_extension_lets_the_steps_come_again_for_the_new_deadline(
     clock.move_to(FRIDAY_17)
     sweep()
     new_due = at(2025, 6, 4, 10, 0)  # Wednesday
-    request = workflow.assignment_request_extension(
+    request = requests.assignment_request_extension(
         assignment_id=late_work.pk, actor=staff, until=new_due, reason="Parts on order."
     )
-    workflow.request_approve(request_id=request.pk, actor=dispatcher)
+    requests.request_approve(request_id=request.pk, actor=dispatcher)
 
     clock.move_to(TUESDAY_10 + timedelta(minutes=30))  # the old deadline has passed
     assert sweep() == NOTHING
@@ -379,7 +382,7 @@ def test_sweep_ignores_work_that_is_over(dept, staff, sweep, clock, status):
 def test_the_periodic_task_runs_the_sweep(holiday, late_work, clock):
     clock.move_to(FRIDAY_17)
 
-    assert tasks.deadlines_sweep.delay().get() == {**NOTHING, "warning": 1}
+    assert dispatch_tasks.deadlines_sweep.delay().get() == {**NOTHING, "warning": 1}
 
 
 # ----------------------------------------------------------------------- overdue work

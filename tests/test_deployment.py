@@ -59,4 +59,4 @@ def test_beat_runs_once_and_schedules_the_routing_sweep():
 
     assert "deploy" not in SERVICES["beat"] or SERVICES["beat"]["deploy"].get("replicas", 1) == 1
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "coordination.tasks.issues_route_stale" in tasks
+    assert "coordination.dispatch.tasks.issues_route_stale" in tasks

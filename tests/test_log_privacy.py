@@ -248,7 +248,7 @@ def test_a_whole_flow_logs_no_phone_email_name_or_access_token(
     try:
         raise RuntimeError(f"could not notify {CONTACT_PHONE} {CONTACT_EMAIL}")
     except RuntimeError:
-        logging.getLogger("coordination.notifications").exception(
+        logging.getLogger("coordination.outbound.mail").exception(
             "notification for %s failed", CONTACT_EMAIL
         )
 

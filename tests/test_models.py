@@ -11,8 +11,8 @@ from django.db.models.deletion import ProtectedError
 from django.utils import timezone, translation
 
 from agencies.models import Agency, Area
-from coordination.models import Assignment, Handoff
-from coordination.selectors import sla_policy_for
+from coordination.deadlines.selectors import sla_policy_for
+from coordination.dispatch.models import Assignment, Handoff
 from issues.models import TRACKING_ALPHABET, Category, Issue
 from tests.factories import (
     AssignmentFactory,

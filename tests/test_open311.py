@@ -20,7 +20,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from agencies.models import Agency
-from coordination.models import ApiKey, Assignment
+from coordination.dispatch.models import Assignment
+from coordination.open311.models import ApiKey
 from coordination.open311.services import api_key_create
 from issues.models import Issue, Update
 from issues.services import issue_submit

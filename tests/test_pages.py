@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Agency
-from coordination import services
-from coordination.models import Assignment, Handoff
+from coordination.dispatch.models import Assignment, Handoff
+from coordination.dispatch.services import assignments
 from issues.models import Issue
 from issues.services import issue_submit
 from tests.factories import (
@@ -270,8 +270,8 @@ def test_track_page_shows_status_and_public_timeline_but_no_personal_data_or_sta
     client, english, routed_issue, lead_staff, lead_agency
 ):
     assignment = lead_of(routed_issue)
-    services.assignment_accept(assignment_id=assignment.pk, actor=lead_staff)
-    services.assignment_resolve(
+    assignments.assignment_accept(assignment_id=assignment.pk, actor=lead_staff)
+    assignments.assignment_resolve(
         assignment_id=assignment.pk, actor=lead_staff, resolution=RESOLUTION
     )
 

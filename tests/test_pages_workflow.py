@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from agencies.models import Agency
-from coordination import services, workflow
-from coordination.models import Assignment, CoordinationRequest, Handoff
+from coordination.dispatch.models import Assignment, CoordinationRequest, Handoff
+from coordination.dispatch.services import assignments, merge, requests, routing
+from issues import services
 from issues.models import Feedback, Issue, Update
 from issues.services import issue_submit
 from tests.factories import AgencyFactory, CategoryFactory, RoutingRuleFactory, member
@@ -117,15 +118,15 @@ def street_issue(submit, street_office, dispatcher):
     """Sent by hand to a street office as lead."""
     issue = submit(title="Rubbish piling up at the market")
     assert issue.status == Issue.Status.TRIAGE
-    services.issue_dispatch(issue_id=issue.pk, lead=street_office, actor=dispatcher)
+    routing.issue_dispatch(issue_id=issue.pk, lead=street_office, actor=dispatcher)
     return issue
 
 
 @pytest.fixture
 def resolved_issue(issue, lead_staff):
     lead = lead_of(issue)
-    services.assignment_accept(assignment_id=lead.pk, actor=lead_staff)
-    services.assignment_resolve(
+    assignments.assignment_accept(assignment_id=lead.pk, actor=lead_staff)
+    assignments.assignment_resolve(
         assignment_id=lead.pk, actor=lead_staff, resolution="The lamp was replaced."
     )
     issue.refresh_from_db()
@@ -439,7 +440,7 @@ def test_empty_reply_is_refused(client, issue, lead_staff):
 
 
 def test_lead_appeals_a_rating_from_the_case_page(client, resolved_issue, lead_staff):
-    workflow.issue_feedback(issue_id=resolved_issue.pk, rating=1, comment="Still dark.")
+    services.issue_feedback(issue_id=resolved_issue.pk, rating=1, comment="Still dark.")
     client.force_login(lead_staff)
     lead, before = lead_of(resolved_issue), handoffs(resolved_issue)
     page = client.get(f"/staff/issues/{resolved_issue.pk}/").content.decode()
@@ -468,7 +469,7 @@ def test_appeal_without_a_rating_is_refused_and_not_offered(client, issue, lead_
 def test_done_lead_may_still_reply_and_appeal_after_the_issue_closed(
     client, resolved_issue, lead_staff
 ):
-    workflow.issue_feedback(issue_id=resolved_issue.pk, rating=3)
+    services.issue_feedback(issue_id=resolved_issue.pk, rating=3)
     done = resolved_issue.assignments.get(role=Assignment.Role.LEAD)
     client.force_login(lead_staff)
 
@@ -547,13 +548,13 @@ def test_action_forms_need_the_csrf_token(issue, lead_staff):
 def test_queue_marks_summoned_and_redo_assignments(
     client, street_issue, street_staff, other_agency, other_staff, resolved_issue, lead_staff
 ):
-    workflow.assignment_whistle(
+    assignments.assignment_whistle(
         assignment_id=lead_of(street_issue).pk,
         actor=street_staff,
         agencies=[other_agency.code],
         reason="Flooding.",
     )
-    workflow.issue_reopen(issue_id=resolved_issue.pk, reason="Dark again.")
+    services.issue_reopen(issue_id=resolved_issue.pk, reason="Dark again.")
 
     client.force_login(other_staff)
     summoned = client.get("/staff/", **EN).content.decode()
@@ -570,14 +571,14 @@ def test_queue_marks_summoned_and_redo_assignments(
 
 @pytest.fixture
 def bounce_request(issue, lead_staff):
-    return workflow.assignment_request_bounce(
+    return requests.assignment_request_bounce(
         assignment_id=lead_of(issue).pk, actor=lead_staff, reason="Not our lamps."
     )
 
 
 @pytest.fixture
 def transfer_request(issue, lead_staff, other_agency):
-    return workflow.assignment_request_transfer(
+    return requests.assignment_request_transfer(
         assignment_id=lead_of(issue).pk,
         actor=lead_staff,
         reason="Water.",
@@ -899,7 +900,7 @@ def test_unknown_tracking_token_answers_404_to_feedback_and_reopen(client):
 
 def test_merged_issue_tracking_page_names_the_surviving_issue(client, dispatcher, issue, submit):
     duplicate = submit(title="Lamp out at No. 12 again")
-    workflow.issue_merge(issue_id=duplicate.pk, into_id=issue.pk, actor=dispatcher)
+    merge.issue_merge(issue_id=duplicate.pk, into_id=issue.pk, actor=dispatcher)
 
     body = client.get(f"/track/{duplicate.access_token}/", **EN).content.decode()
 
@@ -913,7 +914,7 @@ def test_a_merged_report_follows_the_timeline_of_the_surviving_issue(
     client, dispatcher, issue, submit
 ):
     duplicate = submit(title="Lamp out at No. 12 again", contact_name="Wang Wu")
-    workflow.issue_merge(issue_id=duplicate.pk, into_id=issue.pk, actor=dispatcher)
+    merge.issue_merge(issue_id=duplicate.pk, into_id=issue.pk, actor=dispatcher)
 
     body = client.get(f"/track/{duplicate.access_token}/", **EN).content.decode()
 

@@ -50,15 +50,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from coordination import workflow
-from coordination.models import (
-    Assignment,
-    CoordinationRequest,
-    Handoff,
-    RuleSet,
-    WebhookEndpoint,
-)
-from coordination.services import assignment_accept, assignment_resolve
+from coordination.dispatch.models import Assignment, CoordinationRequest, Handoff
+from coordination.dispatch.services.assignments import assignment_accept, assignment_resolve
+from coordination.outbound.models import WebhookEndpoint
+from coordination.rules.models import RuleSet
+from issues import services
 from issues.models import Feedback, Issue
 from tests.factories import PASSWORD
 from tests.permission_world import (
@@ -199,7 +195,7 @@ def resolve_lead(w: World) -> None:
 
 def rate_lead(w: World) -> None:
     resolve_lead(w)
-    workflow.issue_feedback(issue_id=w.issues["X"].pk, rating=3, comment="Slow.")
+    services.issue_feedback(issue_id=w.issues["X"].pk, rating=3, comment="Slow.")
 
 
 def photo_on_disk(w: World) -> None:
@@ -529,7 +525,7 @@ def _rows() -> list[Row]:
         ),
         public(
             page_post,
-            "coordination:track_feedback",
+            "issues:track_feedback",
             "/track/<token of X>/feedback/",
             lambda w: f"/track/{w.token('X')}/feedback/",
             feedback_body,
@@ -540,7 +536,7 @@ def _rows() -> list[Row]:
         ),
         public(
             page_post,
-            "coordination:track_reopen",
+            "issues:track_reopen",
             "/track/<token of X>/reopen/",
             lambda w: f"/track/{w.token('X')}/reopen/",
             reopen_body,

@@ -28,7 +28,7 @@ from PIL import ExifTags, Image
 from rest_framework.test import APIClient
 
 from agencies.models import Agency
-from coordination.services import issue_dispatch
+from coordination.dispatch.services.routing import issue_dispatch
 from issues.models import Attachment, Issue
 from issues.photos import MAX_PIXELS, MAX_SIDE, photos_prepare, photos_sweep_orphans
 from issues.services import issue_submit

@@ -8,9 +8,10 @@ from django.db import connection
 from django.utils import timezone
 
 from agencies.services import agency_group
-from coordination.models import Assignment
-from coordination.selectors import issues_visible_to
-from coordination.views import DISPATCH_LIST_LIMIT, STAFF_QUEUE_PAGE_SIZE
+from coordination.dispatch.models import Assignment
+from coordination.dispatch.permissions import issues_visible_to
+from coordination.dispatch.views.dispatcher import DISPATCH_LIST_LIMIT
+from coordination.dispatch.views.staff import STAFF_QUEUE_PAGE_SIZE
 from issues.models import Issue, IssueGroupObjectPermission
 from tests.factories import AgencyFactory, CategoryFactory, member
 
@@ -141,11 +142,9 @@ def test_the_staff_queue_pages_soonest_deadline_first_and_counts_all_overdue(cli
 
 
 @pytest.mark.parametrize("count", [2, 40])
-def test_the_dispatch_page_takes_the_same_few_queries(
-    client, count, django_assert_max_num_queries
-):
+def test_the_dispatch_page_takes_the_same_few_queries(client, count, django_assert_max_num_queries):
     from agencies.models import Agency
-    from coordination.workflow import assignment_request_bounce
+    from coordination.dispatch.services.requests import assignment_request_bounce
     from tests.factories import AssignmentFactory, IssueFactory
 
     centre = AgencyFactory(kind=Agency.Kind.DISPATCH_CENTRE)

@@ -5,7 +5,7 @@ from django.core import mail
 from rest_framework.test import APIClient
 
 from agencies.models import Agency
-from coordination.services import issue_dispatch
+from coordination.dispatch.services.routing import issue_dispatch
 from issues.models import Issue
 from tests.factories import AgencyFactory, member
 

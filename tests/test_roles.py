@@ -6,11 +6,17 @@ from guardian.shortcuts import assign_perm
 
 from agencies.models import Agency, Membership
 from agencies.services import membership_remove
-from coordination.models import Assignment, CoordinationRequest
-from coordination.permissions import access_for, contact_level, reach_agency_ids
-from coordination.selectors import issue_for_user, issues_visible_to
-from coordination.services import assignment_accept, issue_dispatch
-from coordination.workflow import assignment_request_bounce, request_approve
+from coordination.dispatch.models import Assignment, CoordinationRequest
+from coordination.dispatch.permissions import (
+    access_for,
+    contact_level,
+    issue_for_user,
+    issues_visible_to,
+    reach_agency_ids,
+)
+from coordination.dispatch.services.assignments import assignment_accept
+from coordination.dispatch.services.requests import assignment_request_bounce, request_approve
+from coordination.dispatch.services.routing import issue_dispatch
 from issues.models import Issue, IssueGroupObjectPermission
 from tests.factories import AgencyFactory, AssignmentFactory, IssueFactory, UserFactory, member
 

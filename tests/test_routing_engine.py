@@ -22,7 +22,7 @@ import pytest
 
 from coordination.routing import text
 from coordination.routing.areas import AreaIndex
-from coordination.routing.compiler import InvalidRuleSet, compile_ruleset, validate
+from coordination.routing.compiler import compile_ruleset
 from coordination.routing.evaluate import decide
 from coordination.routing.model import (
     Actions,
@@ -35,6 +35,7 @@ from coordination.routing.model import (
     RuleSpec,
     Target,
 )
+from coordination.routing.validation import InvalidRuleSet, validate
 
 CHINA = timezone(timedelta(hours=8))
 

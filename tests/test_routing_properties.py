@@ -19,12 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coordination.routing.areas import AreaIndex
-from coordination.routing.compiler import (
-    AGENCY_KINDS,
-    InvalidRuleSet,
-    compile_ruleset,
-    validate,
-)
+from coordination.routing.compiler import compile_ruleset
 from coordination.routing.evaluate import decide
 from coordination.routing.model import (
     FIELD_OPERATORS,
@@ -38,6 +33,7 @@ from coordination.routing.model import (
     RuleSpec,
     Target,
 )
+from coordination.routing.validation import AGENCY_KINDS, InvalidRuleSet, validate
 
 SETTINGS = settings(
     max_examples=150,

@@ -8,23 +8,21 @@ import pytest
 from django.core.management import call_command
 
 from agencies.geometry import rectangle
-from coordination.models import Handoff, Rule, RuleSet, RuleSetPublication
-from coordination.rulesets import (
-    RuleSetInvalid,
-    RuleSetNotEditable,
-    active_ruleset,
-    facts_from,
+from coordination.dispatch.models import Handoff
+from coordination.rules.compiled import facts_from, ruleset_compiled
+from coordination.rules.models import Rule, RuleSet, RuleSetPublication
+from coordination.rules.selectors import active_ruleset
+from coordination.rules.services import (
     rule_save,
-    ruleset_compiled,
     ruleset_draft_create,
-    ruleset_problems,
     ruleset_publish,
     ruleset_rollback,
-    simulate_facts,
-    simulate_replay,
 )
+from coordination.rules.simulate import simulate_facts, simulate_replay
+from coordination.rules.validation import RuleSetInvalid, ruleset_problems
 from issues.models import Issue
 from issues.services import issue_submit
+from platform_gov.errors import WorkflowError
 from tests.factories import AgencyFactory, AreaFactory, CategoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +105,7 @@ def test_rollback_restores_the_previous_version(admin, world):
 def test_rollback_without_an_earlier_version_is_refused(admin, world):
     ruleset_publish(ruleset_id=draft_with(admin, to_lead("housing", "noise")).pk, actor=admin)
 
-    with pytest.raises(RuleSetNotEditable):
+    with pytest.raises(WorkflowError):
         ruleset_rollback(actor=admin)
 
 
@@ -115,7 +113,7 @@ def test_published_versions_cannot_be_edited(admin, world):
     ruleset = draft_with(admin, to_lead("housing", "noise"))
     ruleset_publish(ruleset_id=ruleset.pk, actor=admin)
 
-    with pytest.raises(RuleSetNotEditable):
+    with pytest.raises(WorkflowError):
         rule_save(ruleset=ruleset, **to_lead("police", "noise", position=20))
     assert ruleset.rules.count() == 1
 
@@ -389,7 +387,7 @@ def test_import_areas_rejects_a_bad_feature_naming_it(tmp_path):
 def test_admin_form_names_the_field_of_a_bad_rule(client, admin, world):
     draft = ruleset_draft_create(actor=admin)
     client.force_login(admin)
-    url = f"/admin/coordination/ruleset/{draft.pk}/change/"
+    url = f"/admin/rules/ruleset/{draft.pk}/change/"
     form = {
         "title": "",
         "rules-TOTAL_FORMS": "1",

@@ -12,8 +12,10 @@ from django.test import RequestFactory
 
 from agencies.geometry import point_in_geometry
 from agencies.models import Agency, Area, Membership
-from coordination.models import Assignment, RuleSet, SLAPolicy
-from coordination.rulesets import ruleset_problems
+from coordination.deadlines.models import SLAPolicy
+from coordination.dispatch.models import Assignment
+from coordination.rules.models import RuleSet
+from coordination.rules.validation import ruleset_problems
 from issues.models import Category, Issue
 from issues.services import issue_submit
 

@@ -17,15 +17,19 @@ from django.utils import timezone
 
 from agencies.models import Agency, Membership
 from agencies.services import membership_set
-from coordination import services
-from coordination.deadlines import work_calendar
-from coordination.models import Assignment, Handoff, RuleSet
-from coordination.selectors import agency_queue, issue_for_user, issues_visible_to
-from coordination.services import TransitionNotAllowed
-from coordination.tasks import issues_route_stale
+from coordination.deadlines.selectors import work_calendar
+from coordination.dispatch import tasks as dispatch_tasks
+from coordination.dispatch.models import Assignment, Handoff
+from coordination.dispatch.permissions import issue_for_user, issues_visible_to
+from coordination.dispatch.selectors import agency_queue
+from coordination.dispatch.services import assignments, routing
+from coordination.dispatch.tasks import issues_route_stale
+from coordination.rules.models import RuleSet
 from issues.models import Issue, Update
 from issues.services import issue_submit
 from platform_gov.celery import app as celery_app
+from platform_gov.celery import enqueue
+from platform_gov.errors import WorkflowError
 from tests.factories import (
     AgencyFactory,
     AssignmentFactory,
@@ -346,8 +350,8 @@ def test_inactive_co_handler_gets_no_assignment(
 def test_routing_an_issue_twice_makes_one_set_of_assignments(noise, noise_rule):
     issue = submit(category=noise)
 
-    first = services.issue_route(issue_id=issue.pk)
-    second = services.issue_route(issue_id=issue.pk)
+    first = routing.issue_route(issue_id=issue.pk)
+    second = routing.issue_route(issue_id=issue.pk)
 
     assert first is not None
     assert first.decision.lead == "env"
@@ -360,14 +364,14 @@ def test_routing_an_issue_twice_makes_one_set_of_assignments(noise, noise_rule):
 
 def test_routing_an_issue_in_triage_again_does_nothing(noise_rule, dispatch_centre):
     issue = submit(category=None)
-    services.issue_route(issue_id=issue.pk)
+    routing.issue_route(issue_id=issue.pk)
 
-    assert services.issue_route(issue_id=issue.pk) is None
+    assert routing.issue_route(issue_id=issue.pk) is None
     assert kinds(issue) == [Handoff.Kind.SUBMITTED, Handoff.Kind.TRIAGED]
 
 
 def test_routing_a_missing_issue_does_nothing():
-    assert services.issue_route(issue_id=987654) is None
+    assert routing.issue_route(issue_id=987654) is None
     assert not Handoff.objects.exists()
 
 
@@ -375,7 +379,7 @@ def test_routing_writes_exactly_one_handoff(noise, noise_rule):
     issue = submit(category=noise)
     before = Handoff.objects.count()
 
-    services.issue_route(issue_id=issue.pk, routed_by="worker-1")
+    routing.issue_route(issue_id=issue.pk, routed_by="worker-1")
 
     assert Handoff.objects.count() == before + 1
     assert issue.handoffs.get(kind=Handoff.Kind.ROUTED).details["routed_by"] == "worker-1"
@@ -397,7 +401,7 @@ def test_dispatcher_dispatches_an_issue_in_triage_by_hand(
     bureau_staff = member(environment_bureau)
     before = Handoff.objects.count()
 
-    issue = services.issue_dispatch(
+    issue = routing.issue_dispatch(
         issue_id=triaged_issue.pk,
         lead=environment_bureau,
         co_handlers=[police, police, environment_bureau],
@@ -425,13 +429,13 @@ def test_dispatcher_dispatches_an_issue_in_triage_by_hand(
 def test_dispatcher_may_dispatch_an_issue_still_submitted(noise, dispatcher, police):
     issue = submit(category=noise)
 
-    services.issue_dispatch(issue_id=issue.pk, lead=police, actor=dispatcher)
+    routing.issue_dispatch(issue_id=issue.pk, lead=police, actor=dispatcher)
 
     issue.refresh_from_db()
     assert issue.status == Issue.Status.DISPATCHED
     assert issue.routed_at is not None
     # The routing task that arrives later finds nothing left to do.
-    assert services.issue_route(issue_id=issue.pk) is None
+    assert routing.issue_route(issue_id=issue.pk) is None
     assert issue.assignments.count() == 1
 
 
@@ -451,8 +455,8 @@ def test_dispatch_is_refused_when_the_issue_is_not_waiting_for_the_dispatcher(
 ):
     issue = IssueFactory(status=status)
 
-    with pytest.raises(TransitionNotAllowed):
-        services.issue_dispatch(issue_id=issue.pk, lead=police, actor=dispatcher)
+    with pytest.raises(WorkflowError):
+        routing.issue_dispatch(issue_id=issue.pk, lead=police, actor=dispatcher)
 
     issue.refresh_from_db()
     assert issue.status == status
@@ -465,8 +469,8 @@ def test_dispatch_to_the_dispatch_centre_itself_is_refused(
 ):
     before = Handoff.objects.count()
 
-    with pytest.raises(TransitionNotAllowed):
-        services.issue_dispatch(issue_id=triaged_issue.pk, lead=dispatch_centre, actor=dispatcher)
+    with pytest.raises(WorkflowError):
+        routing.issue_dispatch(issue_id=triaged_issue.pk, lead=dispatch_centre, actor=dispatcher)
 
     triaged_issue.refresh_from_db()
     assert triaged_issue.status == Issue.Status.TRIAGE
@@ -476,8 +480,8 @@ def test_dispatch_to_the_dispatch_centre_itself_is_refused(
 def test_dispatch_to_an_inactive_organisation_is_refused(triaged_issue, dispatcher):
     closed = AgencyFactory(active=False)
 
-    with pytest.raises(TransitionNotAllowed):
-        services.issue_dispatch(issue_id=triaged_issue.pk, lead=closed, actor=dispatcher)
+    with pytest.raises(WorkflowError):
+        routing.issue_dispatch(issue_id=triaged_issue.pk, lead=closed, actor=dispatcher)
 
     assert not triaged_issue.assignments.exists()
 
@@ -497,7 +501,7 @@ def test_lead_accepting_moves_the_issue_in_progress(routed_issue, environment_bu
     lead = lead_of(routed_issue)
     before = Handoff.objects.count()
 
-    accepted = services.assignment_accept(assignment_id=lead.pk, actor=staff)
+    accepted = assignments.assignment_accept(assignment_id=lead.pk, actor=staff)
 
     routed_issue.refresh_from_db()
     assert routed_issue.status == Issue.Status.IN_PROGRESS
@@ -520,7 +524,7 @@ def test_accepting_after_the_response_deadline_is_recorded_as_late(
         response_due_at=timezone.now() - timedelta(minutes=1)
     )
 
-    services.assignment_accept(assignment_id=lead.pk, actor=member(environment_bureau))
+    assignments.assignment_accept(assignment_id=lead.pk, actor=member(environment_bureau))
 
     assert routed_issue.handoffs.get(kind=Handoff.Kind.ACCEPTED).details["in_time"] is False
 
@@ -528,11 +532,11 @@ def test_accepting_after_the_response_deadline_is_recorded_as_late(
 def test_second_accept_is_refused(routed_issue, environment_bureau):
     staff = member(environment_bureau)
     lead = lead_of(routed_issue)
-    services.assignment_accept(assignment_id=lead.pk, actor=staff)
+    assignments.assignment_accept(assignment_id=lead.pk, actor=staff)
     before = Handoff.objects.count()
 
-    with pytest.raises(TransitionNotAllowed):
-        services.assignment_accept(assignment_id=lead.pk, actor=member(environment_bureau))
+    with pytest.raises(WorkflowError):
+        assignments.assignment_accept(assignment_id=lead.pk, actor=member(environment_bureau))
 
     lead.refresh_from_db()
     assert lead.accepted_by == staff
@@ -543,7 +547,7 @@ def test_co_handler_accepting_leaves_the_issue_status(routed_issue, police):
     co_handler = routed_issue.assignments.get(agency=police)
     before = Handoff.objects.count()
 
-    services.assignment_accept(assignment_id=co_handler.pk, actor=member(police))
+    assignments.assignment_accept(assignment_id=co_handler.pk, actor=member(police))
 
     routed_issue.refresh_from_db()
     co_handler.refresh_from_db()
@@ -557,8 +561,8 @@ def test_resolving_a_pending_assignment_is_refused(routed_issue, environment_bur
     lead = lead_of(routed_issue)
     before = Handoff.objects.count()
 
-    with pytest.raises(TransitionNotAllowed):
-        services.assignment_resolve(
+    with pytest.raises(WorkflowError):
+        assignments.assignment_resolve(
             assignment_id=lead.pk, actor=member(environment_bureau), resolution="Fixed."
         )
 
@@ -571,11 +575,13 @@ def test_resolving_a_pending_assignment_is_refused(routed_issue, environment_bur
 def test_resolving_without_saying_how_is_refused(routed_issue, environment_bureau, resolution):
     staff = member(environment_bureau)
     lead = lead_of(routed_issue)
-    services.assignment_accept(assignment_id=lead.pk, actor=staff)
+    assignments.assignment_accept(assignment_id=lead.pk, actor=staff)
     before = Handoff.objects.count()
 
-    with pytest.raises(ValueError):
-        services.assignment_resolve(assignment_id=lead.pk, actor=staff, resolution=resolution)
+    with pytest.raises(WorkflowError) as refused:
+        assignments.assignment_resolve(assignment_id=lead.pk, actor=staff, resolution=resolution)
+
+    assert refused.value.code == "reason_required"
 
     lead.refresh_from_db()
     assert lead.status == Assignment.Status.ACCEPTED
@@ -585,10 +591,10 @@ def test_resolving_without_saying_how_is_refused(routed_issue, environment_burea
 def test_lead_resolving_resolves_the_issue(routed_issue, environment_bureau):
     staff = member(environment_bureau)
     lead = lead_of(routed_issue)
-    services.assignment_accept(assignment_id=lead.pk, actor=staff)
+    assignments.assignment_accept(assignment_id=lead.pk, actor=staff)
     before = Handoff.objects.count()
 
-    services.assignment_resolve(
+    assignments.assignment_resolve(
         assignment_id=lead.pk, actor=staff, resolution="  Site told to stop at 22:00.  "
     )
 
@@ -610,10 +616,10 @@ def test_lead_resolving_resolves_the_issue(routed_issue, environment_bureau):
 def test_co_handler_resolving_its_share_leaves_the_issue_open(routed_issue, police):
     officer = member(police)
     co_handler = routed_issue.assignments.get(agency=police)
-    services.assignment_accept(assignment_id=co_handler.pk, actor=officer)
+    assignments.assignment_accept(assignment_id=co_handler.pk, actor=officer)
     before = Handoff.objects.count()
 
-    services.assignment_resolve(
+    assignments.assignment_resolve(
         assignment_id=co_handler.pk, actor=officer, resolution="Patrolled at 1 a.m."
     )
 
@@ -629,11 +635,11 @@ def test_co_handler_resolving_its_share_leaves_the_issue_open(routed_issue, poli
 def test_resolving_twice_is_refused(routed_issue, environment_bureau):
     staff = member(environment_bureau)
     lead = lead_of(routed_issue)
-    services.assignment_accept(assignment_id=lead.pk, actor=staff)
-    services.assignment_resolve(assignment_id=lead.pk, actor=staff, resolution="Fixed.")
+    assignments.assignment_accept(assignment_id=lead.pk, actor=staff)
+    assignments.assignment_resolve(assignment_id=lead.pk, actor=staff, resolution="Fixed.")
 
-    with pytest.raises(TransitionNotAllowed):
-        services.assignment_resolve(assignment_id=lead.pk, actor=staff, resolution="Again.")
+    with pytest.raises(WorkflowError):
+        assignments.assignment_resolve(assignment_id=lead.pk, actor=staff, resolution="Again.")
 
 
 def test_each_step_of_an_issue_life_writes_exactly_one_handoff(
@@ -644,12 +650,12 @@ def test_each_step_of_an_issue_life_writes_exactly_one_handoff(
 
     issue = submit(category=noise)
     counts.append(Handoff.objects.count())
-    services.issue_route(issue_id=issue.pk)
+    routing.issue_route(issue_id=issue.pk)
     counts.append(Handoff.objects.count())
     lead = lead_of(issue)
-    services.assignment_accept(assignment_id=lead.pk, actor=staff)
+    assignments.assignment_accept(assignment_id=lead.pk, actor=staff)
     counts.append(Handoff.objects.count())
-    services.assignment_resolve(assignment_id=lead.pk, actor=staff, resolution="Fixed.")
+    assignments.assignment_resolve(assignment_id=lead.pk, actor=staff, resolution="Fixed.")
     counts.append(Handoff.objects.count())
 
     assert counts == [0, 1, 2, 3, 4]
@@ -825,7 +831,7 @@ def test_submission_succeeds_while_the_broker_is_down(
     assert kinds(issue) == [Handoff.Kind.SUBMITTED]
     assert not issue.assignments.exists()
     assert "broker unavailable" in caplog.text
-    assert services.enqueue_routing(issue_id=issue.pk) is False
+    assert enqueue(dispatch_tasks.issue_route, issue_id=issue.pk) is False
 
 
 def test_sweep_routes_an_issue_left_submitted_and_spares_a_young_one(

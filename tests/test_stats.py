@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agencies.models import Agency
-from coordination.models import Assignment, CoordinationRequest
-from coordination.stats import AgencyRates, agency_rates
+from coordination.dispatch.models import Assignment, CoordinationRequest
+from coordination.reporting.selectors import AgencyRates, agency_rates
 from issues.models import Feedback, Issue
 from tests.factories import AgencyFactory, AssignmentFactory, IssueFactory
 

@@ -17,24 +17,24 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, Membership
-from coordination import services, workflow
-from coordination.deadlines import deadlines_sweep
-from coordination.models import Assignment, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from coordination.tasks import webhook_deliver
-from coordination.webhooks import (
+from coordination.dispatch.events import Event, publish
+from coordination.dispatch.models import Assignment
+from coordination.dispatch.services import assignments, requests
+from coordination.dispatch.services.supervision import deadlines_sweep
+from coordination.outbound.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from coordination.outbound.tasks import webhook_deliver
+from coordination.outbound.webhooks.addresses import webhook_url_problem
+from coordination.outbound.webhooks.services import (
     MAX_ATTEMPTS,
-    sign,
-    verify,
     webhook_backoff,
     webhook_endpoint_register,
-    webhook_events_enqueue,
-    webhook_events_for_notification,
-    webhook_url_problem,
 )
+from coordination.outbound.webhooks.signing import sign, verify
 from issues.services import issue_submit
 from platform_gov.celery import app as celery_app
 from tests.factories import (
@@ -156,12 +156,20 @@ def submit_and_route(capture, category) -> Assignment:
     return Assignment.objects.get(issue=issue, role=Assignment.Role.LEAD)
 
 
-def deliver_event(capture, assignment, event="assigned") -> WebhookDelivery:
-    """Raise a notification's webhook for ``assignment`` and run its delivery after commit."""
+def created(assignment: Assignment) -> None:
+    """Announce ``assignment`` as the services do when they create one."""
+    publish(
+        Event.ASSIGNMENT_CREATED,
+        assignment_id=assignment.pk,
+        issue_id=assignment.issue_id,
+        agency_id=assignment.agency_id,
+    )
+
+
+def deliver_event(capture, assignment) -> WebhookDelivery:
+    """Announce ``assignment.created`` for ``assignment`` and run its delivery after commit."""
     with capture(execute=True):
-        webhook_events_for_notification(
-            event=event, issue_id=assignment.issue_id, agency_id=assignment.agency_id
-        )
+        created(assignment)
     return WebhookDelivery.objects.get()
 
 
@@ -268,9 +276,7 @@ def test_registering_refuses_addresses_inside_the_network(partner, settings, url
     assert not WebhookEndpoint.objects.exists()
 
 
-def test_an_intranet_deployment_may_allow_private_but_never_loopback_or_metadata(
-    partner, settings
-):
+def test_an_intranet_deployment_may_allow_private_but_never_loopback_or_metadata(partner, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
     settings.WEBHOOK_ALLOW_INSECURE_LOCALHOST = False
 
@@ -346,7 +352,7 @@ def test_a_receiver_failing_twice_is_retried_with_growing_backoff_until_delivere
 ):
     server = receiver(500, 500, 200)
     register(partner, server.url)
-    task = celery_app.tasks["coordination.tasks.webhook_deliver"]
+    task = celery_app.tasks["coordination.outbound.tasks.webhook_deliver"]
     original_retry = type(task).retry
     countdowns = []
 
@@ -413,11 +419,14 @@ def test_an_endpoint_gets_only_the_events_it_subscribed_to(
     register(partner, server.url, events=["assignment.resolved"])
     assignment = AssignmentFactory(agency=partner)
     with django_capture_on_commit_callbacks(execute=True):
-        webhook_events_for_notification(
-            event="assigned", issue_id=assignment.issue_id, agency_id=partner.pk
-        )
-        webhook_events_for_notification(
-            event="deadline_reminder", issue_id=assignment.issue_id, agency_id=partner.pk
+        created(assignment)
+        publish(
+            Event.DEADLINE_STEP,
+            assignment_id=assignment.pk,
+            issue_id=assignment.issue_id,
+            agency_id=partner.pk,
+            clock="response",
+            step="reminder",
         )
     assert not server.requests and not WebhookDelivery.objects.exists()
 
@@ -431,20 +440,20 @@ def test_decided_deadline_near_and_resolved_reach_the_partner(
     dispatcher = member_of(dispatch_centre)
     capture = django_capture_on_commit_callbacks
     with capture(execute=True):
-        services.assignment_accept(assignment_id=assignment.pk, actor=staff)
+        assignments.assignment_accept(assignment_id=assignment.pk, actor=staff)
     with capture(execute=True):
-        request = workflow.assignment_request_extension(
+        request = requests.assignment_request_extension(
             assignment_id=assignment.pk,
             actor=staff,
             reason="The pipe needs a part from the factory.",
             until=assignment_due(assignment) + timedelta(days=30),
         )
     with capture(execute=True):
-        workflow.request_reject(request_id=request.pk, actor=dispatcher, note="Not needed.")
+        requests.request_reject(request_id=request.pk, actor=dispatcher, note="Not needed.")
     with capture(execute=True):
         deadlines_sweep(now=assignment_due(assignment) - timedelta(minutes=1))
     with capture(execute=True):
-        services.assignment_resolve(
+        assignments.assignment_resolve(
             assignment_id=assignment.pk, actor=staff, resolution="Pipe replaced."
         )
 
@@ -464,17 +473,22 @@ def test_decided_deadline_near_and_resolved_reach_the_partner(
 def test_a_broken_webhook_never_fails_the_workflow(
     partner, water_rule, monkeypatch, django_capture_on_commit_callbacks
 ):
-    real_enqueue = webhook_events_enqueue
+    register(partner, "https://partner.example/hooks")
+    register(partner, "https://partner.example/other-hooks")
+    create = WebhookDelivery.objects.create
+    written = []
 
     def broken(**kwargs):
-        real_enqueue(**kwargs)  # the rows are written, then something fails
-        raise RuntimeError("webhooks are down")
+        if written:  # the first row is written, then the database refuses the second
+            raise IntegrityError("webhooks are down")
+        written.append(create(**kwargs))
+        return written[-1]
 
-    register(partner, "https://partner.example/hooks")
-    monkeypatch.setattr("coordination.webhooks.webhook_events_enqueue", broken)
+    monkeypatch.setattr(WebhookDelivery.objects, "create", broken)
     assignment = submit_and_route(django_capture_on_commit_callbacks, water_rule.category)
     assert assignment.issue.status == "dispatched"
-    assert not WebhookDelivery.objects.exists()
+    assert written  # one row was written before the failure …
+    assert not WebhookDelivery.objects.exists()  # … and went with its savepoint
 
 
 # ----------------------------------------------------------------- the managers' page
@@ -567,14 +581,14 @@ def test_the_admin_lists_endpoints_without_secrets_and_deliveries_with_attempts(
     admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
     client.force_login(admin_user)
 
-    listing = client.get("/admin/coordination/webhookendpoint/")
+    listing = client.get("/admin/outbound/webhookendpoint/")
     assert listing.status_code == 200 and SECRET not in listing.content.decode()
-    detail = client.get(f"/admin/coordination/webhookdelivery/{delivery.pk}/change/")
+    detail = client.get(f"/admin/outbound/webhookdelivery/{delivery.pk}/change/")
     assert detail.status_code == 200
     assert "HTTP 500" in detail.content.decode()
 
     added = client.post(
-        "/admin/coordination/webhookendpoint/add/",
+        "/admin/outbound/webhookendpoint/add/",
         {
             "agency": partner.pk,
             "url": "https://partner.example/admin",
@@ -586,7 +600,7 @@ def test_the_admin_lists_endpoints_without_secrets_and_deliveries_with_attempts(
     endpoint = WebhookEndpoint.objects.get(url="https://partner.example/admin")
     assert len(endpoint.secret) == 64 and endpoint.secret in added.content.decode()
     refused = client.post(
-        "/admin/coordination/webhookendpoint/add/",
+        "/admin/outbound/webhookendpoint/add/",
         {"agency": partner.pk, "url": "http://partner.example/", "events": "[]"},
     )
     assert (
@@ -604,10 +618,6 @@ def test_a_hostile_signature_or_timestamp_header_is_refused_not_raised():
 def test_an_agency_without_endpoints_costs_one_query_per_event(partner, django_assert_num_queries):
     assignment = AssignmentFactory(agency=partner)
     with django_assert_num_queries(1):
-        webhook_events_for_notification(
-            event="assigned", issue_id=assignment.issue_id, agency_id=partner.pk
-        )
+        created(assignment)
     with django_assert_num_queries(0):
-        webhook_events_for_notification(
-            event="replied", issue_id=assignment.issue_id, agency_id=None
-        )
+        publish(Event.ISSUE_REPLIED, issue_id=assignment.issue_id)

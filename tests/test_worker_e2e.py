@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from coordination.models import Assignment, Handoff
+from coordination.dispatch.models import Assignment, Handoff
 from issues.models import Issue
 from issues.services import issue_submit
 from tests.conftest import wait_for
@@ -59,7 +59,7 @@ def test_issue_never_enqueued_is_routed_by_the_beat_sweep(celery_worker_process)
 def test_publishing_a_new_version_changes_what_the_running_worker_decides(
     celery_worker_process,
 ):
-    from coordination.rulesets import rule_save, ruleset_draft_create, ruleset_publish
+    from coordination.rules.services import rule_save, ruleset_draft_create, ruleset_publish
     from tests.factories import UserFactory
 
     noise = CategoryFactory(code="noise")

@@ -2,7 +2,7 @@
 
 Each service is driven the way production drives it: issues are filed with ``issue_submit`` and
 routed by the on-commit hook, agencies ask, the dispatcher decides. A refused transition must
-raise ``TransitionNotAllowed`` with a message for people, leave every row as it was and write no
+raise ``WorkflowError`` with a message for people, leave every row as it was and write no
 Handoff. The clock is frozen (``time_machine``) so that windows and deadlines are exact.
 """
 
@@ -18,21 +18,18 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from agencies.models import Agency, Membership
-from coordination import services, workflow
-from coordination.deadlines import deadlines_sweep
-from coordination.models import (
-    Assignment,
-    CalendarDay,
-    CoordinationRequest,
-    DeadlineEvent,
-    Handoff,
-)
-from coordination.services import TransitionNotAllowed
+from coordination.deadlines.models import CalendarDay
+from coordination.dispatch.models import Assignment, CoordinationRequest, DeadlineEvent, Handoff
+from coordination.dispatch.services import assignments, followup, merge, requests, supervision
+from coordination.dispatch.services.supervision import deadlines_sweep
+from issues import services
 from issues.models import Feedback, Issue, Update
 from issues.services import issue_submit
+from platform_gov.errors import WorkflowError
 from tests.factories import AgencyFactory, CategoryFactory, SLAPolicyFactory, member, routing_rule
 
 pytestmark = pytest.mark.django_db
@@ -198,9 +195,9 @@ def _snapshot() -> dict:
 
 @contextmanager
 def refused(match: str) -> Iterator[None]:
-    """The block must raise TransitionNotAllowed matching ``match`` and change nothing."""
+    """The block must raise WorkflowError matching ``match`` and change nothing."""
     before = _snapshot()
-    with pytest.raises(TransitionNotAllowed, match=match):
+    with pytest.raises(WorkflowError, match=match):
         yield
     assert _snapshot() == before
 
@@ -215,11 +212,11 @@ def one_handoff(kind: str) -> Iterator[None]:
 
 
 def accept(assignment: Assignment, user) -> Assignment:
-    return services.assignment_accept(assignment_id=assignment.pk, actor=user)
+    return assignments.assignment_accept(assignment_id=assignment.pk, actor=user)
 
 
 def resolve(assignment: Assignment, user, text: str = "Filled and rolled.") -> Assignment:
-    return services.assignment_resolve(assignment_id=assignment.pk, actor=user, resolution=text)
+    return assignments.assignment_resolve(assignment_id=assignment.pk, actor=user, resolution=text)
 
 
 @pytest.fixture
@@ -239,10 +236,10 @@ def resolved_issue(file_issue, a_staff):
 def test_accepting_a_returned_assignment_is_refused(file_issue, a_staff, dispatcher):
     issue = file_issue()
     lead = lead_of(issue)
-    request = workflow.assignment_request_bounce(
+    request = requests.assignment_request_bounce(
         assignment_id=lead.pk, actor=a_staff, reason="Not ours: a city road."
     )
-    workflow.request_approve(request_id=request.pk, actor=dispatcher)
+    requests.request_approve(request_id=request.pk, actor=dispatcher)
 
     with refused("already been accepted or closed"):
         accept(lead, a_staff)
@@ -276,7 +273,7 @@ def test_bounce_asked_within_the_window_waits_for_the_dispatcher(
     clock.move_to(TUESDAY_10)
 
     with one_handoff(Handoff.Kind.BOUNCE_REQUESTED):
-        request = workflow.assignment_request_bounce(
+        request = requests.assignment_request_bounce(
             assignment_id=lead.pk, actor=a_staff, reason="  Not ours: a city road.  "
         )
 
@@ -299,7 +296,7 @@ def test_bounce_after_the_window_is_refused(file_issue, a_staff, clock, holiday)
     clock.move_to(WEDNESDAY_AFTER_10)
 
     with refused("time to return this assignment has passed"):
-        workflow.assignment_request_bounce(assignment_id=lead.pk, actor=a_staff, reason="Not ours.")
+        requests.assignment_request_bounce(assignment_id=lead.pk, actor=a_staff, reason="Not ours.")
     assert not CoordinationRequest.objects.exists()
 
 
@@ -310,7 +307,7 @@ def test_without_the_holiday_the_same_bounce_is_already_too_late(file_issue, a_s
     clock.move_to(TUESDAY_10)
 
     with refused("time to return this assignment has passed"):
-        workflow.assignment_request_bounce(assignment_id=lead.pk, actor=a_staff, reason="Not ours.")
+        requests.assignment_request_bounce(assignment_id=lead.pk, actor=a_staff, reason="Not ours.")
 
 
 @pytest.mark.parametrize("reason", ["", "   "])
@@ -318,15 +315,15 @@ def test_bounce_without_a_reason_is_refused(file_issue, a_staff, reason):
     lead = lead_of(file_issue())
 
     with refused("Say why"):
-        workflow.assignment_request_bounce(assignment_id=lead.pk, actor=a_staff, reason=reason)
+        requests.assignment_request_bounce(assignment_id=lead.pk, actor=a_staff, reason=reason)
 
 
 def test_a_second_open_bounce_request_is_refused(file_issue, a_staff):
     lead = lead_of(file_issue())
-    workflow.assignment_request_bounce(assignment_id=lead.pk, actor=a_staff, reason="Not ours.")
+    requests.assignment_request_bounce(assignment_id=lead.pk, actor=a_staff, reason="Not ours.")
 
     with refused("already waiting for the dispatcher"):
-        workflow.assignment_request_bounce(
+        requests.assignment_request_bounce(
             assignment_id=lead.pk, actor=a_staff, reason="Really not ours."
         )
 
@@ -338,12 +335,12 @@ def test_approved_bounce_with_another_agency_re_dispatches_the_issue(
     old = lead_of(issue)
     assert fresh(a_staff).has_perm("issues.view_issue", issue)
     assert not fresh(b_staff).has_perm("issues.view_issue", issue)
-    request = workflow.assignment_request_bounce(
+    request = requests.assignment_request_bounce(
         assignment_id=old.pk, actor=a_staff, reason="Water main, not the road."
     )
 
     with one_handoff(Handoff.Kind.BOUNCE_APPROVED):
-        decided = workflow.request_approve(
+        decided = requests.request_approve(
             request_id=request.pk, actor=dispatcher, note="Agreed.", reassign_to="water"
         )
 
@@ -377,12 +374,12 @@ def test_approved_bounce_without_another_agency_sends_the_issue_to_triage(
 ):
     issue = file_issue()
     old = lead_of(issue)
-    request = workflow.assignment_request_bounce(
+    request = requests.assignment_request_bounce(
         assignment_id=old.pk, actor=a_staff, reason="Not ours."
     )
 
     with one_handoff(Handoff.Kind.BOUNCE_APPROVED):
-        workflow.request_approve(request_id=request.pk, actor=dispatcher)
+        requests.request_approve(request_id=request.pk, actor=dispatcher)
 
     issue.refresh_from_db()
     old.refresh_from_db()
@@ -396,22 +393,22 @@ def test_approved_bounce_without_another_agency_sends_the_issue_to_triage(
 
 def test_approving_a_bounce_back_to_the_same_agency_is_refused(file_issue, a_staff, dispatcher):
     lead = lead_of(file_issue())
-    request = workflow.assignment_request_bounce(
+    request = requests.assignment_request_bounce(
         assignment_id=lead.pk, actor=a_staff, reason="Not ours."
     )
 
     with refused("Choose another organisation"):
-        workflow.request_approve(request_id=request.pk, actor=dispatcher, reassign_to="housing")
+        requests.request_approve(request_id=request.pk, actor=dispatcher, reassign_to="housing")
 
 
 def test_approving_a_bounce_to_an_unknown_agency_is_refused(file_issue, a_staff, dispatcher):
     lead = lead_of(file_issue())
-    request = workflow.assignment_request_bounce(
+    request = requests.assignment_request_bounce(
         assignment_id=lead.pk, actor=a_staff, reason="Not ours."
     )
 
     with refused("Unknown or inactive organisation: nowhere"):
-        workflow.request_approve(request_id=request.pk, actor=dispatcher, reassign_to="nowhere")
+        requests.request_approve(request_id=request.pk, actor=dispatcher, reassign_to="nowhere")
 
 
 def test_rejected_bounce_leaves_the_assignment_with_its_agency(
@@ -419,12 +416,12 @@ def test_rejected_bounce_leaves_the_assignment_with_its_agency(
 ):
     issue = file_issue()
     lead = lead_of(issue)
-    request = workflow.assignment_request_bounce(
+    request = requests.assignment_request_bounce(
         assignment_id=lead.pk, actor=a_staff, reason="Not ours."
     )
 
     with one_handoff(Handoff.Kind.BOUNCE_REJECTED):
-        decided = workflow.request_reject(
+        decided = requests.request_reject(
             request_id=request.pk, actor=dispatcher, note="Roads are yours."
         )
 
@@ -443,36 +440,36 @@ def test_rejected_bounce_leaves_the_assignment_with_its_agency(
 
 def test_rejecting_without_a_reason_is_refused(file_issue, a_staff, dispatcher):
     lead = lead_of(file_issue())
-    request = workflow.assignment_request_bounce(
+    request = requests.assignment_request_bounce(
         assignment_id=lead.pk, actor=a_staff, reason="Not ours."
     )
 
     with refused("Say why the request is rejected"):
-        workflow.request_reject(request_id=request.pk, actor=dispatcher, note=" ")
+        requests.request_reject(request_id=request.pk, actor=dispatcher, note=" ")
 
 
 def test_deciding_a_decided_request_is_refused(file_issue, a_staff, dispatcher):
     lead = lead_of(file_issue())
-    request = workflow.assignment_request_bounce(
+    request = requests.assignment_request_bounce(
         assignment_id=lead.pk, actor=a_staff, reason="Not ours."
     )
-    workflow.request_approve(request_id=request.pk, actor=dispatcher, reassign_to="water")
+    requests.request_approve(request_id=request.pk, actor=dispatcher, reassign_to="water")
 
     with refused("decided already"):
-        workflow.request_approve(request_id=request.pk, actor=dispatcher, reassign_to="street")
+        requests.request_approve(request_id=request.pk, actor=dispatcher, reassign_to="street")
     with refused("decided already"):
-        workflow.request_reject(request_id=request.pk, actor=dispatcher, note="Changed my mind.")
+        requests.request_reject(request_id=request.pk, actor=dispatcher, note="Changed my mind.")
 
 
 def test_a_rejected_request_cannot_be_approved_later(file_issue, a_staff, dispatcher):
     lead = lead_of(file_issue())
-    request = workflow.assignment_request_bounce(
+    request = requests.assignment_request_bounce(
         assignment_id=lead.pk, actor=a_staff, reason="Not ours."
     )
-    workflow.request_reject(request_id=request.pk, actor=dispatcher, note="Yours.")
+    requests.request_reject(request_id=request.pk, actor=dispatcher, note="Yours.")
 
     with refused("decided already"):
-        workflow.request_approve(request_id=request.pk, actor=dispatcher)
+        requests.request_approve(request_id=request.pk, actor=dispatcher)
 
 
 # ----------------------------------------------------------------------- transfer (转办)
@@ -486,7 +483,7 @@ def test_transfer_is_asked_of_the_dispatcher_and_approved_moves_the_lead(
     accept(old, a_staff)
 
     with one_handoff(Handoff.Kind.TRANSFER_REQUESTED):
-        request = workflow.assignment_request_transfer(
+        request = requests.assignment_request_transfer(
             assignment_id=old.pk, actor=a_staff, reason="A burst pipe underneath."
         )
     asked = issue.handoffs.get(kind=Handoff.Kind.TRANSFER_REQUESTED)
@@ -495,7 +492,7 @@ def test_transfer_is_asked_of_the_dispatcher_and_approved_moves_the_lead(
     assert lead_of(issue) == old
 
     with one_handoff(Handoff.Kind.TRANSFERRED):
-        workflow.request_approve(request_id=request.pk, actor=dispatcher, reassign_to="water")
+        requests.request_approve(request_id=request.pk, actor=dispatcher, reassign_to="water")
 
     issue.refresh_from_db()
     old.refresh_from_db()
@@ -511,7 +508,7 @@ def test_approved_transfer_goes_to_the_suggested_agency_when_none_is_chosen(
     file_issue, a_staff, dept_b, dispatcher
 ):
     issue = file_issue()
-    request = workflow.assignment_request_transfer(
+    request = requests.assignment_request_transfer(
         assignment_id=lead_of(issue).pk,
         actor=a_staff,
         reason="A burst pipe.",
@@ -519,7 +516,7 @@ def test_approved_transfer_goes_to_the_suggested_agency_when_none_is_chosen(
     )
     assert request.payload == {"suggested_agency": "water"}
 
-    workflow.request_approve(request_id=request.pk, actor=dispatcher)
+    requests.request_approve(request_id=request.pk, actor=dispatcher)
 
     assert lead_of(issue).agency == dept_b
     assert issue.handoffs.get(kind=Handoff.Kind.TRANSFERRED).to_agency == dept_b
@@ -529,7 +526,7 @@ def test_transfer_suggesting_an_unknown_agency_is_refused(file_issue, a_staff):
     lead = lead_of(file_issue())
 
     with refused("Unknown or inactive organisation: nowhere"):
-        workflow.assignment_request_transfer(
+        requests.assignment_request_transfer(
             assignment_id=lead.pk, actor=a_staff, reason="Pipe.", suggested_agency="nowhere"
         )
 
@@ -537,14 +534,14 @@ def test_transfer_suggesting_an_unknown_agency_is_refused(file_issue, a_staff):
 def test_only_the_lead_may_ask_for_a_transfer(file_issue, a_staff, b_staff, dispatcher):
     issue = file_issue()
     lead = lead_of(issue)
-    ask = workflow.assignment_request_cohandlers(
+    ask = requests.assignment_request_cohandlers(
         assignment_id=lead.pk, actor=a_staff, agencies=["water"], reason="Pipe check."
     )
-    workflow.request_approve(request_id=ask.pk, actor=dispatcher)
+    requests.request_approve(request_id=ask.pk, actor=dispatcher)
     co_handler = issue.assignments.get(role=Assignment.Role.CO_HANDLER)
 
     with refused("Only the lead can ask for a transfer"):
-        workflow.assignment_request_transfer(
+        requests.assignment_request_transfer(
             assignment_id=co_handler.pk, actor=b_staff, reason="Should be ours to lead."
         )
 
@@ -552,12 +549,12 @@ def test_only_the_lead_may_ask_for_a_transfer(file_issue, a_staff, b_staff, disp
 def test_rejected_transfer_keeps_the_lead(file_issue, a_staff, dept_a, dispatcher):
     issue = file_issue()
     lead = lead_of(issue)
-    request = workflow.assignment_request_transfer(
+    request = requests.assignment_request_transfer(
         assignment_id=lead.pk, actor=a_staff, reason="Pipe.", suggested_agency="water"
     )
 
     with one_handoff(Handoff.Kind.TRANSFER_REJECTED):
-        workflow.request_reject(request_id=request.pk, actor=dispatcher, note="Road first.")
+        requests.request_reject(request_id=request.pk, actor=dispatcher, note="Road first.")
 
     assert lead_of(issue) == lead
     assert lead_of(issue).agency == dept_a
@@ -573,7 +570,7 @@ def test_approved_co_handling_gives_each_agency_its_own_assignment_and_deadlines
     lead = lead_of(issue)
 
     with one_handoff(Handoff.Kind.COHANDLING_REQUESTED):
-        request = workflow.assignment_request_cohandlers(
+        request = requests.assignment_request_cohandlers(
             assignment_id=lead.pk,
             actor=a_staff,
             agencies=["water", "street", "water", "housing"],
@@ -583,7 +580,7 @@ def test_approved_co_handling_gives_each_agency_its_own_assignment_and_deadlines
     assert not issue.assignments.filter(role=Assignment.Role.CO_HANDLER).exists()
 
     with one_handoff(Handoff.Kind.COHANDLER_ADDED):
-        workflow.request_approve(request_id=request.pk, actor=dispatcher)
+        requests.request_approve(request_id=request.pk, actor=dispatcher)
 
     co = {a.agency: a for a in issue.assignments.filter(role=Assignment.Role.CO_HANDLER)}
     assert set(co) == {dept_b, street}
@@ -602,7 +599,7 @@ def test_co_handling_naming_only_the_lead_itself_is_refused(file_issue, a_staff)
     lead = lead_of(file_issue())
 
     with refused("Name at least one other organisation"):
-        workflow.assignment_request_cohandlers(
+        requests.assignment_request_cohandlers(
             assignment_id=lead.pk, actor=a_staff, agencies=["housing"], reason="Help."
         )
 
@@ -611,33 +608,33 @@ def test_co_handling_naming_the_dispatch_centre_is_refused(file_issue, a_staff):
     lead = lead_of(file_issue())
 
     with refused("Unknown or inactive organisation: dispatch"):
-        workflow.assignment_request_cohandlers(
+        requests.assignment_request_cohandlers(
             assignment_id=lead.pk, actor=a_staff, agencies=["dispatch"], reason="Help."
         )
 
 
 def test_only_the_lead_may_ask_for_co_handlers(file_issue, a_staff, b_staff, dispatcher):
     issue = file_issue()
-    request = workflow.assignment_request_cohandlers(
+    request = requests.assignment_request_cohandlers(
         assignment_id=lead_of(issue).pk, actor=a_staff, agencies=["water"], reason="Pipe."
     )
-    workflow.request_approve(request_id=request.pk, actor=dispatcher)
+    requests.request_approve(request_id=request.pk, actor=dispatcher)
     co_handler = issue.assignments.get(role=Assignment.Role.CO_HANDLER)
 
     with refused("Only the lead can ask for co-handlers"):
-        workflow.assignment_request_cohandlers(
+        requests.assignment_request_cohandlers(
             assignment_id=co_handler.pk, actor=b_staff, agencies=["street"], reason="More."
         )
 
 
 def test_rejected_co_handling_adds_nobody(file_issue, a_staff, dispatcher):
     issue = file_issue()
-    request = workflow.assignment_request_cohandlers(
+    request = requests.assignment_request_cohandlers(
         assignment_id=lead_of(issue).pk, actor=a_staff, agencies=["water"], reason="Pipe."
     )
 
     with one_handoff(Handoff.Kind.COHANDLING_REJECTED):
-        workflow.request_reject(request_id=request.pk, actor=dispatcher, note="Not needed.")
+        requests.request_reject(request_id=request.pk, actor=dispatcher, note="Not needed.")
 
     assert not issue.assignments.filter(role=Assignment.Role.CO_HANDLER).exists()
 
@@ -648,10 +645,10 @@ def test_co_handler_resolving_its_share_leaves_the_issue_with_the_lead(
     issue = file_issue()
     lead = lead_of(issue)
     accept(lead, a_staff)
-    request = workflow.assignment_request_cohandlers(
+    request = requests.assignment_request_cohandlers(
         assignment_id=lead.pk, actor=a_staff, agencies=["water"], reason="Pipe."
     )
-    workflow.request_approve(request_id=request.pk, actor=dispatcher)
+    requests.request_approve(request_id=request.pk, actor=dispatcher)
     co_handler = issue.assignments.get(role=Assignment.Role.CO_HANDLER)
     accept(co_handler, b_staff)
     resolve(co_handler, b_staff, "Pipe repaired.")
@@ -674,7 +671,7 @@ def test_street_office_whistle_summons_departments_with_the_short_deadline(
     now = WEDNESDAY_10
 
     with one_handoff(Handoff.Kind.WHISTLE):
-        summoned = workflow.assignment_whistle(
+        summoned = assignments.assignment_whistle(
             assignment_id=lead.pk,
             actor=street_staff,
             agencies=["housing", "water"],
@@ -700,7 +697,7 @@ def test_summoned_departments_response_time_is_recorded(
     file_issue, street_staff, a_staff, b_staff, dept_a, dept_b, clock
 ):
     issue = file_issue("lanes")
-    workflow.assignment_whistle(
+    assignments.assignment_whistle(
         assignment_id=lead_of(issue).pk,
         actor=street_staff,
         agencies=["housing", "water"],
@@ -728,7 +725,7 @@ def test_only_a_street_office_may_whistle(file_issue, a_staff):
     lead = lead_of(file_issue("potholes"))
 
     with refused("Only a street office"):
-        workflow.assignment_whistle(
+        assignments.assignment_whistle(
             assignment_id=lead.pk, actor=a_staff, agencies=["water"], reason="Come."
         )
 
@@ -737,7 +734,7 @@ def test_whistle_naming_only_agencies_already_on_the_case_is_refused(file_issue,
     lead = lead_of(file_issue("lanes"))
 
     with refused("Name at least one department not already on the case"):
-        workflow.assignment_whistle(
+        assignments.assignment_whistle(
             assignment_id=lead.pk, actor=street_staff, agencies=["street"], reason="Come."
         )
 
@@ -748,7 +745,7 @@ def test_whistle_from_a_finished_assignment_is_refused(file_issue, street_staff)
     resolve(lead, street_staff)
 
     with refused("no longer active"):
-        workflow.assignment_whistle(
+        assignments.assignment_whistle(
             assignment_id=lead.pk, actor=street_staff, agencies=["water"], reason="Come."
         )
 
@@ -765,7 +762,7 @@ def test_approved_extension_moves_the_deadline_and_says_why(
     until = due + timedelta(days=3)
 
     with one_handoff(Handoff.Kind.EXTENSION_REQUESTED):
-        request = workflow.assignment_request_extension(
+        request = requests.assignment_request_extension(
             assignment_id=lead.pk, actor=a_staff, until=until, reason="Asphalt plant closed."
         )
     assert datetime.fromisoformat(request.payload["until"]) == until
@@ -774,7 +771,7 @@ def test_approved_extension_moves_the_deadline_and_says_why(
     assert lead.due_at == due  # nothing moves before the dispatcher decides
 
     with one_handoff(Handoff.Kind.EXTENSION_GRANTED):
-        workflow.request_approve(request_id=request.pk, actor=dispatcher)
+        requests.request_approve(request_id=request.pk, actor=dispatcher)
 
     lead.refresh_from_db()
     assert lead.due_at == until
@@ -791,7 +788,7 @@ def test_extension_asked_after_the_deadline_is_refused(file_issue, a_staff, cloc
     clock.move_to(lead.due_at + timedelta(minutes=1))
 
     with refused("before the deadline"):
-        workflow.assignment_request_extension(
+        requests.assignment_request_extension(
             assignment_id=lead.pk,
             actor=a_staff,
             until=lead.due_at + timedelta(days=2),
@@ -804,19 +801,19 @@ def test_extension_to_no_later_moment_is_refused(file_issue, a_staff, offset):
     lead = accept(lead_of(file_issue()), a_staff)
 
     with refused("must be later than the current one"):
-        workflow.assignment_request_extension(
+        requests.assignment_request_extension(
             assignment_id=lead.pk, actor=a_staff, until=lead.due_at + offset, reason="More time."
         )
 
 
 def test_a_second_open_extension_request_is_refused(file_issue, a_staff):
     lead = accept(lead_of(file_issue()), a_staff)
-    workflow.assignment_request_extension(
+    requests.assignment_request_extension(
         assignment_id=lead.pk, actor=a_staff, until=lead.due_at + timedelta(days=1), reason="A."
     )
 
     with refused("already waiting for the dispatcher"):
-        workflow.assignment_request_extension(
+        requests.assignment_request_extension(
             assignment_id=lead.pk, actor=a_staff, until=lead.due_at + timedelta(days=2), reason="B"
         )
 
@@ -824,12 +821,12 @@ def test_a_second_open_extension_request_is_refused(file_issue, a_staff):
 def test_denied_extension_keeps_the_deadline(file_issue, a_staff, dispatcher):
     lead = accept(lead_of(file_issue()), a_staff)
     due = lead.due_at
-    request = workflow.assignment_request_extension(
+    request = requests.assignment_request_extension(
         assignment_id=lead.pk, actor=a_staff, until=due + timedelta(days=1), reason="More."
     )
 
     with one_handoff(Handoff.Kind.EXTENSION_DENIED):
-        workflow.request_reject(request_id=request.pk, actor=dispatcher, note="Do it now.")
+        requests.request_reject(request_id=request.pk, actor=dispatcher, note="Do it now.")
 
     lead.refresh_from_db()
     assert (lead.due_at, lead.extended) == (due, False)
@@ -841,7 +838,7 @@ def test_extension_of_a_finished_assignment_is_refused(file_issue, a_staff):
     resolve(lead, a_staff)
 
     with refused("no longer active"):
-        workflow.assignment_request_extension(
+        requests.assignment_request_extension(
             assignment_id=lead.pk, actor=a_staff, until=due + timedelta(days=1), reason="More."
         )
 
@@ -857,7 +854,7 @@ def test_public_reply_reaches_the_residents_timeline_and_mailbox(
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True), one_handoff(Handoff.Kind.REPLIED):
-        workflow.assignment_reply(
+        assignments.assignment_reply(
             assignment_id=lead.pk, actor=a_staff, message="We come on Friday.", public=True
         )
 
@@ -877,7 +874,7 @@ def test_the_residents_email_is_sent_only_after_commit(file_issue, a_staff):
     issue = file_issue()
     mail.outbox.clear()
 
-    workflow.assignment_reply(
+    assignments.assignment_reply(
         assignment_id=lead_of(issue).pk, actor=a_staff, message="Soon.", public=True
     )
 
@@ -892,7 +889,7 @@ def test_internal_note_stays_with_the_handlers(
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True), one_handoff(Handoff.Kind.REPLIED):
-        workflow.assignment_reply(
+        assignments.assignment_reply(
             assignment_id=lead_of(issue).pk,
             actor=a_staff,
             message="Resident is difficult.",
@@ -907,13 +904,13 @@ def test_internal_note_stays_with_the_handlers(
 
 def test_reply_from_a_returned_assignment_is_refused(file_issue, a_staff, dispatcher):
     lead = lead_of(file_issue())
-    request = workflow.assignment_request_bounce(
+    request = requests.assignment_request_bounce(
         assignment_id=lead.pk, actor=a_staff, reason="Not ours."
     )
-    workflow.request_approve(request_id=request.pk, actor=dispatcher, reassign_to="water")
+    requests.request_approve(request_id=request.pk, actor=dispatcher, reassign_to="water")
 
     with refused("no longer active"):
-        workflow.assignment_reply(
+        assignments.assignment_reply(
             assignment_id=lead.pk, actor=a_staff, message="Hello.", public=True
         )
 
@@ -922,7 +919,9 @@ def test_empty_reply_is_refused(file_issue, a_staff):
     lead = lead_of(file_issue())
 
     with refused("Write the message"):
-        workflow.assignment_reply(assignment_id=lead.pk, actor=a_staff, message="  ", public=True)
+        assignments.assignment_reply(
+            assignment_id=lead.pk, actor=a_staff, message="  ", public=True
+        )
 
 
 # ------------------------------------------------------------------- follow-up (回访)
@@ -933,7 +932,7 @@ def test_a_low_rating_sends_the_issue_back_to_the_same_lead_as_redo(resolved_iss
     done = resolved_issue.assignments.get(role=Assignment.Role.LEAD)
 
     with one_handoff(Handoff.Kind.FEEDBACK):
-        feedback = workflow.issue_feedback(
+        feedback = services.issue_feedback(
             issue_id=resolved_issue.pk, rating=rating, comment="Still a hole."
         )
 
@@ -955,7 +954,7 @@ def test_a_low_rating_sends_the_issue_back_to_the_same_lead_as_redo(resolved_iss
 @pytest.mark.parametrize("rating", [3, 4, 5])
 def test_a_fair_or_good_rating_closes_the_issue(resolved_issue, rating):
     with one_handoff(Handoff.Kind.FEEDBACK):
-        workflow.issue_feedback(issue_id=resolved_issue.pk, rating=rating)
+        services.issue_feedback(issue_id=resolved_issue.pk, rating=rating)
 
     resolved_issue.refresh_from_db()
     assert resolved_issue.status == Issue.Status.CLOSED
@@ -972,35 +971,36 @@ def test_rating_an_issue_not_yet_resolved_is_refused(file_issue, a_staff):
     accept(lead_of(issue), a_staff)
 
     with refused("once it is resolved"):
-        workflow.issue_feedback(issue_id=issue.pk, rating=5)
+        services.issue_feedback(issue_id=issue.pk, rating=5)
 
 
 @pytest.mark.parametrize("first", [2, 5])
 def test_rating_the_same_resolution_twice_is_refused(resolved_issue, first):
-    workflow.issue_feedback(issue_id=resolved_issue.pk, rating=first)
+    services.issue_feedback(issue_id=resolved_issue.pk, rating=first)
 
     with refused("resolved"):
-        workflow.issue_feedback(issue_id=resolved_issue.pk, rating=4)
+        services.issue_feedback(issue_id=resolved_issue.pk, rating=4)
     assert resolved_issue.feedback.count() == 1
 
 
 @pytest.mark.parametrize("rating", [0, 6, -1])
-def test_a_rating_outside_one_to_five_is_a_value_error(resolved_issue, rating):
+def test_a_rating_outside_one_to_five_is_an_error_naming_the_rating(resolved_issue, rating):
     before = _snapshot()
 
-    with pytest.raises(ValueError, match="1 to 5"):
-        workflow.issue_feedback(issue_id=resolved_issue.pk, rating=rating)
+    with pytest.raises(ValidationError) as error:
+        services.issue_feedback(issue_id=resolved_issue.pk, rating=rating)
 
+    assert "1" in error.value.message_dict["rating"][0]
     assert _snapshot() == before
 
 
 def test_a_resolution_after_a_redo_may_be_rated_again(resolved_issue, a_staff):
-    workflow.issue_feedback(issue_id=resolved_issue.pk, rating=1)
+    services.issue_feedback(issue_id=resolved_issue.pk, rating=1)
     redo = lead_of(resolved_issue)
     accept(redo, a_staff)
     resolve(redo, a_staff, "Resurfaced properly.")
 
-    second = workflow.issue_feedback(issue_id=resolved_issue.pk, rating=4)
+    second = services.issue_feedback(issue_id=resolved_issue.pk, rating=4)
 
     assert second.round == 1
     assert list(resolved_issue.feedback.values_list("rating", flat=True)) == [1, 4]
@@ -1010,9 +1010,10 @@ def test_reopen_within_the_window_sends_it_back_to_the_lead(resolved_issue, dept
     clock.shift(settings.REOPEN_WINDOW - timedelta(minutes=1))
 
     with one_handoff(Handoff.Kind.REOPENED):
-        redo = workflow.issue_reopen(issue_id=resolved_issue.pk, reason="It sank again.")
+        services.issue_reopen(issue_id=resolved_issue.pk, reason="It sank again.")
 
     resolved_issue.refresh_from_db()
+    redo = resolved_issue.assignments.get(status=Assignment.Status.PENDING)
     assert resolved_issue.status == Issue.Status.DISPATCHED
     assert resolved_issue.redo_count == 1
     assert (redo.agency, redo.redo, redo.role) == (dept_a, True, Assignment.Role.LEAD)
@@ -1023,10 +1024,10 @@ def test_reopen_within_the_window_sends_it_back_to_the_lead(resolved_issue, dept
 
 
 def test_reopen_of_an_issue_closed_by_rating_within_the_window_is_allowed(resolved_issue, clock):
-    workflow.issue_feedback(issue_id=resolved_issue.pk, rating=4)
+    services.issue_feedback(issue_id=resolved_issue.pk, rating=4)
     clock.shift(timedelta(days=1))
 
-    workflow.issue_reopen(issue_id=resolved_issue.pk, reason="Sank again.")
+    services.issue_reopen(issue_id=resolved_issue.pk, reason="Sank again.")
 
     resolved_issue.refresh_from_db()
     assert resolved_issue.status == Issue.Status.DISPATCHED
@@ -1037,19 +1038,19 @@ def test_reopen_after_the_window_is_refused(resolved_issue, clock):
     clock.shift(settings.REOPEN_WINDOW + timedelta(minutes=1))
 
     with refused("time to reopen this issue has passed"):
-        workflow.issue_reopen(issue_id=resolved_issue.pk, reason="It sank again.")
+        services.issue_reopen(issue_id=resolved_issue.pk, reason="It sank again.")
 
 
 def test_reopen_of_an_open_issue_is_refused(file_issue):
     issue = file_issue()
 
     with refused("Only a resolved issue"):
-        workflow.issue_reopen(issue_id=issue.pk, reason="Hm.")
+        services.issue_reopen(issue_id=issue.pk, reason="Hm.")
 
 
 def test_reopen_without_a_reason_is_refused(resolved_issue):
     with refused("Say what is still wrong"):
-        workflow.issue_reopen(issue_id=resolved_issue.pk, reason="")
+        services.issue_reopen(issue_id=resolved_issue.pk, reason="")
 
 
 def test_unrated_issues_close_by_themselves_after_the_follow_up_period(file_issue, a_staff, clock):
@@ -1064,11 +1065,11 @@ def test_unrated_issues_close_by_themselves_after_the_follow_up_period(file_issu
     recent = resolved_now()
     still_open = file_issue()
     rated = resolved_now()
-    workflow.issue_feedback(issue_id=rated.pk, rating=5)
+    services.issue_feedback(issue_id=rated.pk, rating=5)
     clock.shift(settings.FEEDBACK_CLOSE_AFTER - timedelta(days=1))  # stale: 8 days, recent: 6
 
     with one_handoff(Handoff.Kind.CLOSED):
-        closed = workflow.issues_close_unrated()
+        closed = followup.issues_close_unrated()
 
     assert closed == 1
     for issue in (stale, recent, still_open, rated):
@@ -1081,7 +1082,7 @@ def test_unrated_issues_close_by_themselves_after_the_follow_up_period(file_issu
     assert stale.handoffs.get(kind=Handoff.Kind.CLOSED).details == {
         "why": "no answer to the follow-up"
     }
-    assert workflow.issues_close_unrated() == 0
+    assert followup.issues_close_unrated() == 0
 
 
 # ---------------------------------------------------------------------- rating appeals
@@ -1090,11 +1091,11 @@ def test_unrated_issues_close_by_themselves_after_the_follow_up_period(file_issu
 def test_upheld_appeal_leaves_the_rating_out_of_the_rates(
     resolved_issue, a_staff, dept_a, centre, dispatcher
 ):
-    feedback = workflow.issue_feedback(issue_id=resolved_issue.pk, rating=3)
+    feedback = services.issue_feedback(issue_id=resolved_issue.pk, rating=3)
     lead = resolved_issue.assignments.get(role=Assignment.Role.LEAD)
 
     with one_handoff(Handoff.Kind.APPEAL_REQUESTED):
-        request = workflow.feedback_appeal(
+        request = requests.feedback_appeal(
             assignment_id=lead.pk, actor=a_staff, reason="Rated the weather, not us."
         )
     assert request.payload == {"feedback": feedback.pk, "rating": 3}
@@ -1102,7 +1103,7 @@ def test_upheld_appeal_leaves_the_rating_out_of_the_rates(
     assert (asked.from_agency, asked.to_agency) == (dept_a, centre)
 
     with one_handoff(Handoff.Kind.APPEAL_UPHELD):
-        workflow.request_approve(request_id=request.pk, actor=dispatcher)
+        requests.request_approve(request_id=request.pk, actor=dispatcher)
 
     feedback.refresh_from_db()
     assert feedback.excluded is True
@@ -1110,12 +1111,12 @@ def test_upheld_appeal_leaves_the_rating_out_of_the_rates(
 
 
 def test_rejected_appeal_keeps_the_rating_counted(resolved_issue, a_staff, dispatcher):
-    feedback = workflow.issue_feedback(issue_id=resolved_issue.pk, rating=3)
+    feedback = services.issue_feedback(issue_id=resolved_issue.pk, rating=3)
     lead = resolved_issue.assignments.get(role=Assignment.Role.LEAD)
-    request = workflow.feedback_appeal(assignment_id=lead.pk, actor=a_staff, reason="Unfair.")
+    request = requests.feedback_appeal(assignment_id=lead.pk, actor=a_staff, reason="Unfair.")
 
     with one_handoff(Handoff.Kind.APPEAL_REJECTED):
-        workflow.request_reject(request_id=request.pk, actor=dispatcher, note="Fair enough.")
+        requests.request_reject(request_id=request.pk, actor=dispatcher, note="Fair enough.")
 
     feedback.refresh_from_db()
     assert feedback.excluded is False
@@ -1125,22 +1126,22 @@ def test_appeal_without_a_rating_is_refused(resolved_issue, a_staff):
     lead = resolved_issue.assignments.get(role=Assignment.Role.LEAD)
 
     with refused("no rating to appeal"):
-        workflow.feedback_appeal(assignment_id=lead.pk, actor=a_staff, reason="Unfair.")
+        requests.feedback_appeal(assignment_id=lead.pk, actor=a_staff, reason="Unfair.")
 
 
 def test_only_the_lead_may_appeal(file_issue, a_staff, b_staff, dispatcher):
     issue = file_issue()
     lead = accept(lead_of(issue), a_staff)
-    request = workflow.assignment_request_cohandlers(
+    request = requests.assignment_request_cohandlers(
         assignment_id=lead.pk, actor=a_staff, agencies=["water"], reason="Pipe."
     )
-    workflow.request_approve(request_id=request.pk, actor=dispatcher)
+    requests.request_approve(request_id=request.pk, actor=dispatcher)
     resolve(lead, a_staff)
-    workflow.issue_feedback(issue_id=issue.pk, rating=3)
+    services.issue_feedback(issue_id=issue.pk, rating=3)
     co_handler = issue.assignments.get(role=Assignment.Role.CO_HANDLER)
 
     with refused("Only the lead can appeal"):
-        workflow.feedback_appeal(assignment_id=co_handler.pk, actor=b_staff, reason="Unfair.")
+        requests.feedback_appeal(assignment_id=co_handler.pk, actor=b_staff, reason="Unfair.")
 
 
 # ---------------------------------------------------------------- supervision (督办)
@@ -1155,7 +1156,7 @@ def test_supervision_is_recorded_and_put_before_the_managers(
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True), one_handoff(Handoff.Kind.ESCALATED):
-        workflow.issue_escalate(issue_id=issue.pk, actor=dispatcher, note="Fix it this week.")
+        supervision.issue_escalate(issue_id=issue.pk, actor=dispatcher, note="Fix it this week.")
 
     handoff = issue.handoffs.get(kind=Handoff.Kind.ESCALATED)
     assert (handoff.from_agency, handoff.actor, handoff.note) == (
@@ -1168,10 +1169,10 @@ def test_supervision_is_recorded_and_put_before_the_managers(
 
 
 def test_supervising_a_closed_issue_is_refused(resolved_issue, dispatcher):
-    workflow.issue_feedback(issue_id=resolved_issue.pk, rating=5)
+    services.issue_feedback(issue_id=resolved_issue.pk, rating=5)
 
     with refused("Only an open issue"):
-        workflow.issue_escalate(issue_id=resolved_issue.pk, actor=dispatcher, note="Hurry.")
+        supervision.issue_escalate(issue_id=resolved_issue.pk, actor=dispatcher, note="Hurry.")
 
 
 # ------------------------------------------------------------------------ merging (并单)
@@ -1186,7 +1187,7 @@ def test_merged_duplicate_ends_and_its_resident_is_told(
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True), one_handoff(Handoff.Kind.MERGED):
-        merged = workflow.issue_merge(issue_id=duplicate.pk, into_id=survivor.pk, actor=dispatcher)
+        merged = merge.issue_merge(issue_id=duplicate.pk, into_id=survivor.pk, actor=dispatcher)
 
     merged.refresh_from_db()
     old.refresh_from_db()
@@ -1213,23 +1214,23 @@ def test_merging_an_issue_into_itself_is_refused(file_issue, dispatcher):
     issue = file_issue()
 
     with refused("into itself"):
-        workflow.issue_merge(issue_id=issue.pk, into_id=issue.pk, actor=dispatcher)
+        merge.issue_merge(issue_id=issue.pk, into_id=issue.pk, actor=dispatcher)
 
 
 def test_merging_into_a_merged_issue_is_refused(file_issue, dispatcher):
     survivor, merged, third = file_issue(), file_issue(), file_issue()
-    workflow.issue_merge(issue_id=merged.pk, into_id=survivor.pk, actor=dispatcher)
+    merge.issue_merge(issue_id=merged.pk, into_id=survivor.pk, actor=dispatcher)
 
     with refused("still being handled"):
-        workflow.issue_merge(issue_id=third.pk, into_id=merged.pk, actor=dispatcher)
+        merge.issue_merge(issue_id=third.pk, into_id=merged.pk, actor=dispatcher)
 
 
 def test_merging_a_merged_issue_again_is_refused(file_issue, dispatcher):
     survivor, merged, other = file_issue(), file_issue(), file_issue()
-    workflow.issue_merge(issue_id=merged.pk, into_id=survivor.pk, actor=dispatcher)
+    merge.issue_merge(issue_id=merged.pk, into_id=survivor.pk, actor=dispatcher)
 
     with refused("ended already"):
-        workflow.issue_merge(issue_id=merged.pk, into_id=other.pk, actor=dispatcher)
+        merge.issue_merge(issue_id=merged.pk, into_id=other.pk, actor=dispatcher)
 
 
 # ------------------------------------------------------------------------ the scenario
@@ -1270,13 +1271,13 @@ def test_an_issue_walks_through_bounce_co_handling_extension_redo_reopen_and_clo
 
     bounce = step(
         "bounce_requested",
-        lambda: workflow.assignment_request_bounce(
+        lambda: requests.assignment_request_bounce(
             assignment_id=a_lead.pk, actor=a_staff, reason="Under the road: a water main."
         ),
     )
     step(
         "bounce_approved",
-        lambda: workflow.request_approve(
+        lambda: requests.request_approve(
             request_id=bounce.pk, actor=dispatcher, reassign_to="water"
         ),
     )
@@ -1285,46 +1286,46 @@ def test_an_issue_walks_through_bounce_co_handling_extension_redo_reopen_and_clo
     step("accepted", lambda: accept(b_lead, b_staff))
     cohandle = step(
         "cohandling_requested",
-        lambda: workflow.assignment_request_cohandlers(
+        lambda: requests.assignment_request_cohandlers(
             assignment_id=b_lead.pk, actor=b_staff, agencies=["street"], reason="Traffic."
         ),
     )
     step(
         "cohandler_added",
-        lambda: workflow.request_approve(request_id=cohandle.pk, actor=dispatcher),
+        lambda: requests.request_approve(request_id=cohandle.pk, actor=dispatcher),
     )
     b_lead.refresh_from_db()
     until = b_lead.due_at + timedelta(days=2)
     extension = step(
         "extension_requested",
-        lambda: workflow.assignment_request_extension(
+        lambda: requests.assignment_request_extension(
             assignment_id=b_lead.pk, actor=b_staff, until=until, reason="Pipe parts on order."
         ),
     )
     step(
         "extension_granted",
-        lambda: workflow.request_approve(request_id=extension.pk, actor=dispatcher),
+        lambda: requests.request_approve(request_id=extension.pk, actor=dispatcher),
     )
     b_lead.refresh_from_db()
     assert (b_lead.due_at, b_lead.extended) == (until, True)
     step(
         "replied",
-        lambda: workflow.assignment_reply(
+        lambda: assignments.assignment_reply(
             assignment_id=b_lead.pk, actor=b_staff, message="Repair on Friday.", public=True
         ),
     )
     step("resolved", lambda: resolve(b_lead, b_staff, "Main repaired, road patched."))
-    step("feedback", lambda: workflow.issue_feedback(issue_id=issue.pk, rating=2))
+    step("feedback", lambda: services.issue_feedback(issue_id=issue.pk, rating=2))
     redo = lead_of(issue)
     assert (redo.agency, redo.redo) == (dept_b, True)
     step("accepted", lambda: accept(redo, b_staff))
     step("resolved", lambda: resolve(redo, b_staff, "Patch redone."))
-    step("reopened", lambda: workflow.issue_reopen(issue_id=issue.pk, reason="Sank again."))
+    step("reopened", lambda: services.issue_reopen(issue_id=issue.pk, reason="Sank again."))
     again = lead_of(issue)
     assert (again.agency, again.redo) == (dept_b, True)
     step("accepted", lambda: accept(again, b_staff))
     step("resolved", lambda: resolve(again, b_staff, "Resurfaced."))
-    step("feedback", lambda: workflow.issue_feedback(issue_id=issue.pk, rating=5))
+    step("feedback", lambda: services.issue_feedback(issue_id=issue.pk, rating=5))
 
     def code(agency):
         return agency.code if agency else None
@@ -1424,12 +1425,12 @@ def test_an_issue_walks_through_bounce_co_handling_extension_redo_reopen_and_clo
 def test_closing_an_issue_ends_its_co_handlers_work(file_issue, a_staff, dispatcher, clock):
     issue = file_issue()
     lead = accept(lead_of(issue), a_staff)
-    request = workflow.assignment_request_cohandlers(
+    request = requests.assignment_request_cohandlers(
         assignment_id=lead.pk, actor=a_staff, agencies=["water"], reason="pipes"
     )
-    workflow.request_approve(request_id=request.pk, actor=dispatcher)
+    requests.request_approve(request_id=request.pk, actor=dispatcher)
     resolve(lead, a_staff)
-    workflow.issue_feedback(issue_id=issue.pk, rating=5)
+    services.issue_feedback(issue_id=issue.pk, rating=5)
     clock.shift(timedelta(days=30))
 
     assert not issue.assignments.filter(status__in=Assignment.ACTIVE_STATUSES).exists()
@@ -1440,16 +1441,16 @@ def test_a_co_handler_bounce_with_a_new_agency_hands_the_co_handling_over(
     file_issue, a_staff, b_staff, dispatcher, street
 ):
     issue = file_issue()
-    request = workflow.assignment_request_cohandlers(
+    request = requests.assignment_request_cohandlers(
         assignment_id=lead_of(issue).pk, actor=a_staff, agencies=["water"], reason="pipes"
     )
-    workflow.request_approve(request_id=request.pk, actor=dispatcher)
+    requests.request_approve(request_id=request.pk, actor=dispatcher)
     co_handler = issue.assignments.get(role="co_handler")
-    bounce = workflow.assignment_request_bounce(
+    bounce = requests.assignment_request_bounce(
         assignment_id=co_handler.pk, actor=b_staff, reason="not ours"
     )
 
-    workflow.request_approve(request_id=bounce.pk, actor=dispatcher, reassign_to="street")
+    requests.request_approve(request_id=bounce.pk, actor=dispatcher, reassign_to="street")
 
     handoff = issue.handoffs.get(kind="bounce_approved")
     assert handoff.to_agency.code == "street"

@@ -15,11 +15,12 @@ from django.db import connection
 from django.utils import timezone
 
 from agencies.models import Agency
-from coordination import services, workflow
-from coordination.deadlines import deadlines_sweep
-from coordination.models import Assignment, CoordinationRequest, DeadlineEvent, Handoff
-from coordination.services import TransitionNotAllowed
+from coordination.dispatch.models import Assignment, CoordinationRequest, DeadlineEvent, Handoff
+from coordination.dispatch.services import assignments, requests, routing
+from coordination.dispatch.services.supervision import deadlines_sweep
+from issues import services
 from issues.models import Feedback, Issue
+from platform_gov.errors import WorkflowError
 from tests.factories import AgencyFactory, AssignmentFactory, IssueFactory, member, routing_rule
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -57,7 +58,7 @@ def one_winner(results) -> int:
     losers = [value for kind, value in results if kind == "error"]
     assert len(winners) == 1, results
     assert len(losers) == 1
-    assert isinstance(losers[0], TransitionNotAllowed), repr(losers[0])
+    assert isinstance(losers[0], WorkflowError), repr(losers[0])
     assert str(losers[0])
     return winners[0]
 
@@ -70,7 +71,7 @@ def centre():
 def routed_lead(agency) -> Assignment:
     rule = routing_rule(lead=agency)
     issue = IssueFactory(category=rule.category)
-    services.issue_route(issue_id=issue.pk)
+    routing.issue_route(issue_id=issue.pk)
     return Assignment.objects.get(issue=issue, role=Assignment.Role.LEAD)
 
 
@@ -78,13 +79,13 @@ def test_two_dispatchers_approving_one_bounce_at_once_approve_it_once(centre):
     housing, water, street = AgencyFactory(), AgencyFactory(), AgencyFactory()
     dispatchers = [member(centre), member(centre)]
     lead = routed_lead(housing)
-    request = workflow.assignment_request_bounce(
+    request = requests.assignment_request_bounce(
         assignment_id=lead.pk, actor=member(housing), reason="Not ours."
     )
     targets = [water, street]
 
     results = run_at_once(
-        lambda n: workflow.request_approve(
+        lambda n: requests.request_approve(
             request_id=request.pk, actor=dispatchers[n], reassign_to=targets[n].code
         )
     )
@@ -107,17 +108,17 @@ def test_approving_and_rejecting_one_request_at_once_decides_it_once(centre):
     dispatchers = [member(centre), member(centre)]
     staff = member(housing)
     lead = routed_lead(housing)
-    services.assignment_accept(assignment_id=lead.pk, actor=staff)
+    assignments.assignment_accept(assignment_id=lead.pk, actor=staff)
     lead.refresh_from_db()
     due = lead.due_at
-    request = workflow.assignment_request_extension(
+    request = requests.assignment_request_extension(
         assignment_id=lead.pk, actor=staff, until=due + timedelta(days=2), reason="Parts."
     )
 
     def decide(n: int):
         if n == 0:
-            return workflow.request_approve(request_id=request.pk, actor=dispatchers[n])
-        return workflow.request_reject(request_id=request.pk, actor=dispatchers[n], note="No.")
+            return requests.request_approve(request_id=request.pk, actor=dispatchers[n])
+        return requests.request_reject(request_id=request.pk, actor=dispatchers[n], note="No.")
 
     winner = one_winner(run_at_once(decide))
 
@@ -175,12 +176,12 @@ def test_two_ratings_of_one_resolution_at_once_record_one(centre):
     roads = AgencyFactory()
     staff = member(roads)
     lead = routed_lead(roads)
-    services.assignment_accept(assignment_id=lead.pk, actor=staff)
-    services.assignment_resolve(assignment_id=lead.pk, actor=staff, resolution="Patched.")
+    assignments.assignment_accept(assignment_id=lead.pk, actor=staff)
+    assignments.assignment_resolve(assignment_id=lead.pk, actor=staff, resolution="Patched.")
     ratings = [5, 2]
 
     results = run_at_once(
-        lambda n: workflow.issue_feedback(issue_id=lead.issue_id, rating=ratings[n])
+        lambda n: services.issue_feedback(issue_id=lead.issue_id, rating=ratings[n])
     )
 
     winner = one_winner(results)

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from coordination.worktime import MAX_IDLE_DAYS, WorkCalendar
+from coordination.deadlines.worktime import MAX_IDLE_DAYS, WorkCalendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -492,7 +492,8 @@ def test_bad_arguments_are_refused_by_name(call, error, message):
 def test_the_module_stays_pure():
     # Deadline code runs in services, tasks and reports alike; it must not need Django loaded.
     probe = (
-        "import sys, coordination.worktime; print(sorted({'django', 'celery'} & set(sys.modules)))"
+        "import sys, coordination.deadlines.worktime; "
+        "print(sorted({'django', 'celery'} & set(sys.modules)))"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe],

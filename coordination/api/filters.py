@@ -5,9 +5,8 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 
+from coordination.dispatch.selectors import issues_filtered
 from issues.models import Category, Issue
-
-from ..selectors import issues_filtered
 
 
 class IssueFilter(django_filters.FilterSet):

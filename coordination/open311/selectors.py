@@ -7,9 +7,8 @@ from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
 
+from coordination.dispatch.models import Assignment
 from issues.models import Category, Issue, Update
-
-from ..models import Assignment
 
 # Every issue status is either open or closed to Open311.
 OPEN = "open"

@@ -12,7 +12,7 @@ from agencies.models import Agency
 from issues.models import Category, Issue
 from issues.services import issue_submit
 
-from ..models import ApiKey
+from .models import ApiKey
 
 API_KEY_BYTES = 32
 API_KEY_PREFIX_LENGTH = 8

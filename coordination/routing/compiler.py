@@ -1,11 +1,6 @@
-"""Check a rule set, and compile it into something ``decide`` can ask thousands of times a second.
+"""Compile a rule set into something ``decide`` can ask thousands of times a second.
 
-``validate`` finds what an administrator must fix before publishing, each ``Problem`` naming
-the rule and the part of it (``conditions.all[0].value``, ``actions.lead.agency``):
-unknown fields, operators, agencies and areas; empty values and empty conditions; inactive
-agencies; targets that cannot resolve; a lead that is also a co-handler; priorities, hours
-and weekdays out of range; rules that do nothing; duplicate ids; and unreachable rules (an
-earlier rule stops whenever this one would match).
+Checking comes first (``routing.validation``; conditions are ``routing.conditions``).
 
 ``compile_ruleset`` turns valid rules into closures over an issue's ``Context``, sorted by
 ``(position, id)``, and indexes them by what they require (a category code, an area, a
@@ -23,17 +18,14 @@ nothing at decision time, with the reason in the decision.
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 
 from . import text
 from .areas import AreaIndex
+from .conditions import Context, Test, compile_test
 from .model import (
-    FIELD_OPERATORS,
-    PRIORITIES,
     AgencyInfo,
     AreaShape,
     Condition,
@@ -41,255 +33,10 @@ from .model import (
     MatchedRule,
     Problem,
     RuleSpec,
-    Target,
 )
+from .validation import InvalidRuleSet, agency_map, check_rules, rule_label
 
-__all__ = [
-    "AGENCY_KINDS",
-    "TERRITORIAL_KINDS",
-    "CompiledRule",
-    "CompiledRuleSet",
-    "Context",
-    "InvalidRuleSet",
-    "compile_ruleset",
-    "format_problem",
-    "validate",
-]
-
-# Agency.Kind values (agencies/models.py), repeated here because this package imports no
-# Django code.
-AGENCY_KINDS = frozenset(
-    {
-        "dispatch_centre",
-        "government_department",
-        "street_office",
-        "community",
-        "party_organisation",
-        "mass_organisation",
-        "enterprise_partner",
-    }
-)
-# 属地: the level of a territorial target and the kind of organisation answering for it.
-TERRITORIAL_KINDS = {"street": "street_office", "community": "community"}
-TARGET_TYPES = ("agency", "territorial", "serving")
-
-
-class InvalidRuleSet(ValueError):
-    """The rule set has problems; ``problems`` lists each with its rule and field."""
-
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = tuple(problems)
-        lines = "\n".join(f"  {format_problem(p)}" for p in self.problems)
-        super().__init__(f"{len(self.problems)} problem(s) in the rule set:\n{lines}")
-
-
-def format_problem(problem: Problem) -> str:
-    where = f"rule {problem.rule_id}" if problem.rule_id is not None else "rule set"
-    return f"{where}, {problem.field}: {problem.message}"
-
-
-# --------------------------------------------------------------------------- the issue as seen
-
-
-class Context:
-    """An issue's facts in the shape the compiled conditions read, built once per decision.
-
-    The hour and weekday are kept as single bits so that ``hour between`` and ``weekday
-    in`` are one AND against a mask; no submission time gives 0, which matches nothing.
-    """
-
-    __slots__ = (
-        "areas",
-        "category",
-        "category_path",
-        "channel",
-        "hour_bit",
-        "keywords",
-        "priority",
-        "weekday_bit",
-    )
-
-    def __init__(self, facts: IssueFacts, areas: tuple[str, ...]) -> None:
-        path = facts.category_path
-        self.category_path = path
-        self.category = path[0] if path else None
-        self.areas = areas
-        words = facts.keywords
-        self.keywords = words if type(words) is frozenset else frozenset(words or ())
-        self.channel = facts.channel
-        self.priority = facts.priority
-        when = facts.submitted_at
-        if when is None:
-            self.hour_bit = self.weekday_bit = 0
-        else:
-            self.hour_bit = 1 << when.hour
-            self.weekday_bit = 1 << when.weekday()
-
-
-Test = Callable[[Context], Any]
-
-
-# --------------------------------------------------------------------------- conditions
-
-
-def _is_empty(value: Any) -> bool:
-    return value is None or value == "" or (isinstance(value, tuple | list) and not value)
-
-
-def _as_items(value: Any) -> tuple[Any, ...]:
-    """A list-valued condition's items; a bare string counts as a list of one."""
-    if isinstance(value, tuple | list):
-        return tuple(value)
-    return (value,)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _hours(value: tuple[int, int]) -> frozenset[int]:
-    start, end = value
-    if start < end:
-        return frozenset(range(start, end))
-    return frozenset(range(start, 24)) | frozenset(range(end))
-
-
-def normalize_condition(
-    condition: Condition, areas: AreaIndex | frozenset[str] | None = None
-) -> tuple[Condition | None, list[tuple[str, str]]]:
-    """The condition with its value in canonical form, or what is wrong with it.
-
-    Problems come as ``(part, message)`` with part ``field``, ``op`` or ``value``. Canonical
-    values: codes as strings, lists as tuples without repeats, keywords normalised as
-    ``text.keywords`` produces them, hours as ``(start, end)``.
-    """
-    field, op, value = condition.field, condition.op, condition.value
-    if field not in FIELD_OPERATORS:
-        expected = _names(FIELD_OPERATORS)
-        return None, [("field", f"unknown field {field!r}; expected one of {expected}")]
-    if op not in FIELD_OPERATORS[field]:
-        return None, [
-            ("op", f"{field} takes {_names(FIELD_OPERATORS[field])}, not {op!r}"),
-        ]
-    if _is_empty(value):
-        return None, [("value", "empty value")]
-    problems: list[tuple[str, str]] = []
-    canonical: Any
-    if field in ("category", "area"):
-        if not isinstance(value, str) or not value.strip():
-            return None, [("value", f"{field} {op} takes one code, not {value!r}")]
-        canonical = value.strip()
-        if field == "area" and areas and canonical not in areas:
-            problems.append(("value", f"unknown area {canonical!r}"))
-    elif field == "keyword":
-        words = []
-        for item in _as_items(value):
-            if not isinstance(item, str):
-                problems.append(("value", f"keyword {item!r} is not text"))
-                continue
-            word = text.normalize_word(item)
-            if not word:
-                problems.append(("value", "empty keyword"))
-            elif not text.is_keyword(word):
-                problems.append(
-                    (
-                        "value",
-                        f"{item!r} is never a keyword of a text (a stop word, a single letter, "
-                        "a number or mixed scripts)",
-                    )
-                )
-            else:
-                words.append(word)
-        canonical = tuple(dict.fromkeys(words))
-    elif field in ("channel", "priority"):
-        items = _as_items(value)
-        for item in items:
-            if not isinstance(item, str) or not item:
-                problems.append(("value", f"{field} {item!r} is not a name"))
-            elif field == "priority" and item not in PRIORITIES:
-                problems.append(
-                    ("value", f"unknown priority {item!r}; expected one of {', '.join(PRIORITIES)}")
-                )
-        canonical = tuple(dict.fromkeys(items))
-    elif field == "hour":
-        items = _as_items(value)
-        if len(items) != 2 or not all(_is_int(h) for h in items):
-            return None, [("value", f"hour between takes [start, end], not {value!r}")]
-        start, end = items
-        if not (0 <= start <= 24 and 0 <= end <= 24):
-            problems.append(("value", f"hours must be within 0..24, not {list(items)}"))
-        elif start == end:
-            problems.append(("value", f"hour between {start} and {end}: empty or all day?"))
-        elif not _hours((start, end)):
-            problems.append(("value", f"hour between {start} and {end} is empty"))
-        canonical = (start, end)
-    else:  # weekday
-        items = _as_items(value)
-        for item in items:
-            if not _is_int(item) or not 0 <= item <= 6:
-                problems.append(("value", f"weekday {item!r} is not within 0 (Monday)..6 (Sunday)"))
-        canonical = None if problems else tuple(sorted(set(items)))
-    if problems:
-        return None, problems
-    return Condition(field=field, op=op, value=canonical), []
-
-
-def _names(names: Iterable[str]) -> str:
-    return ", ".join(sorted(names))
-
-
-def _compile_test(c: Condition) -> Test:
-    """A closure answering the (canonical) condition for a Context."""
-    value = c.value
-    if c.field == "category":
-        if c.op == "is":
-            return lambda ctx: ctx.category == value
-        return lambda ctx: value in ctx.category_path
-    if c.field == "area":
-        return lambda ctx: value in ctx.areas
-    if c.field == "keyword":
-        words = frozenset(value)
-        if len(words) == 1:
-            (word,) = words
-            return lambda ctx: word in ctx.keywords
-        if c.op == "any":
-            return lambda ctx: not words.isdisjoint(ctx.keywords)
-        return lambda ctx: words <= ctx.keywords
-    if c.field == "channel":
-        channels = frozenset(value)
-        return lambda ctx: ctx.channel in channels
-    if c.field == "priority":
-        priorities = frozenset(value)
-        return lambda ctx: ctx.priority in priorities
-    if c.field == "hour":
-        mask = sum(1 << h for h in _hours(value))
-        return lambda ctx: ctx.hour_bit & mask
-    mask = sum(1 << d for d in value)  # weekday
-    return lambda ctx: ctx.weekday_bit & mask
-
-
-def _implies(a: Condition, b: Condition, ancestors: Callable[[str], tuple[str, ...]]) -> bool:
-    """Whether ``a`` holding guarantees ``b`` holds (both canonical). Sound, not complete."""
-    if a.field != b.field:
-        return False
-    if a == b:
-        return True
-    field = a.field
-    if field == "category":
-        return a.op == "is" and b.op == "under" and a.value == b.value
-    if field == "area":
-        # Relies on the declared nesting: a place in a community is in its street.
-        return b.value in ancestors(a.value)
-    if field == "keyword":
-        have, need = frozenset(a.value), frozenset(b.value)
-        if a.op == "all":
-            return need <= have if b.op == "all" else bool(have & need)
-        if b.op == "any":
-            return have <= need
-        return len(have) == 1 and have == need
-    if field == "hour":
-        return _hours(a.value) <= _hours(b.value)
-    return set(a.value) <= set(b.value)  # channel, priority, weekday: "in" lists
+__all__ = ["CompiledRule", "CompiledRuleSet", "compile_ruleset"]
 
 
 # --------------------------------------------------------------------------- compiled rules
@@ -498,276 +245,6 @@ def _choose_slots(
     return [keys for _, _, keys, _ in chosen], covered, any(n is None for *_, n in chosen)
 
 
-# --------------------------------------------------------------------------- validation
-
-
-def _area_lookup(
-    areas: AreaIndex | Iterable[AreaShape] | Iterable[str],
-) -> tuple[frozenset[str], Callable[[str], tuple[str, ...]]]:
-    if isinstance(areas, AreaIndex):
-        return frozenset(areas.codes), areas.ancestors
-    codes: set[str] = set()
-    parents: dict[str, str | None] = {}
-    for area in areas:
-        if isinstance(area, AreaShape):
-            codes.add(area.code)
-            parents[area.code] = area.parent
-        else:
-            codes.add(str(area))
-
-    def ancestors(code: str) -> tuple[str, ...]:
-        out: list[str] = []
-        parent = parents.get(code)
-        while parent is not None and parent not in out and parent != code:
-            out.append(parent)
-            parent = parents.get(parent)
-        return tuple(out)
-
-    return frozenset(codes), ancestors
-
-
-def _target_problems(
-    target: Target,
-    where: str,
-    agencies: Mapping[str, AgencyInfo],
-    serving_kinds: frozenset[str],
-) -> list[tuple[str, str]]:
-    """Problems of one target as ``(field path, message)``."""
-    out: list[tuple[str, str]] = []
-    if target.type not in TARGET_TYPES:
-        expected = ", ".join(TARGET_TYPES)
-        out.append(("type", f"unknown target type {target.type!r}; expected {expected}"))
-    elif target.type == "agency":
-        code = target.agency if isinstance(target.agency, str) else None
-        agency = agencies.get(code) if code else None
-        if not target.agency:
-            out.append(("agency", "no agency named"))
-        elif code is None:
-            out.append(("agency", f"an agency is named by its code, not {target.agency!r}"))
-        elif agency is None:
-            out.append(("agency", f"unknown agency {target.agency!r}"))
-        elif not agency.active:
-            out.append(("agency", f"agency {target.agency!r} is inactive"))
-    elif target.type == "territorial":
-        kind = TERRITORIAL_KINDS.get(target.level) if isinstance(target.level, str) else None
-        if kind is None:
-            out.append(
-                ("level", f"territorial level must be street or community, not {target.level!r}")
-            )
-        elif kind not in serving_kinds:
-            out.append(("level", f"no active {kind.replace('_', ' ')} has an area"))
-    elif not isinstance(target.kind, str) or target.kind not in AGENCY_KINDS:
-        out.append(("kind", f"unknown kind of organisation {target.kind!r}"))
-    elif target.kind not in serving_kinds:
-        out.append(("kind", f"no active organisation of kind {target.kind!r} has an area"))
-    return [(f"{where}.{part}", message) for part, message in out]
-
-
-def _rule_problems(
-    rule: RuleSpec,
-    condition_problems: list[tuple[str, str]],
-    agencies: Mapping[str, AgencyInfo],
-    serving_kinds: frozenset[str],
-) -> list[tuple[str, str]]:
-    problems = list(condition_problems)
-    if rule.conditions.is_empty:
-        problems.append(("conditions", "no conditions: the rule would match every issue"))
-    actions = rule.actions
-    if (
-        actions.lead is None
-        and not actions.co_handlers
-        and actions.priority is None
-        and actions.deadline_policy is None
-    ):
-        problems.append(
-            ("actions", "the rule does nothing: no lead, co-handler, priority or deadline")
-        )
-    targets = [("actions.lead", actions.lead)] if actions.lead is not None else []
-    targets += [(f"actions.co_handlers[{i}]", t) for i, t in enumerate(actions.co_handlers)]
-    for where, target in targets:
-        problems += _target_problems(target, where, agencies, serving_kinds)
-    seen: list[Target] = []  # a list: a malformed target may hold unhashable values
-    for i, target in enumerate(actions.co_handlers):
-        where = f"actions.co_handlers[{i}]"
-        if actions.lead is not None and target == actions.lead:
-            problems.append((where, f"the lead ({target.describe()}) is also a co-handler"))
-        elif target in seen:
-            problems.append((where, f"{target.describe()} is named twice as co-handler"))
-        seen.append(target)
-    if actions.priority is not None and actions.priority not in PRIORITIES:
-        expected = ", ".join(PRIORITIES)
-        problems.append(
-            ("actions.priority", f"unknown priority {actions.priority!r}; expected {expected}")
-        )
-    if actions.deadline_policy is not None and (
-        not isinstance(actions.deadline_policy, str) or not actions.deadline_policy.strip()
-    ):
-        problems.append(("actions.deadline_policy", "a deadline policy must be a non-empty name"))
-    return problems
-
-
-def _normalise_rule(
-    rule: RuleSpec, area_codes: frozenset[str]
-) -> tuple[dict[str, list[Condition | None]], list[tuple[str, str]]]:
-    normalised: dict[str, list[Condition | None]] = {}
-    problems: list[tuple[str, str]] = []
-    for block in ("all", "any", "none"):
-        normalised[block] = []
-        for i, condition in enumerate(getattr(rule.conditions, block)):
-            if not isinstance(condition, Condition):
-                normalised[block].append(None)
-                problems.append((f"conditions.{block}[{i}]", "not a condition"))
-                continue
-            canonical, found = normalize_condition(condition, area_codes)
-            normalised[block].append(canonical)
-            problems += [(f"conditions.{block}[{i}].{part}", msg) for part, msg in found]
-    return normalised, problems
-
-
-def _sorted_rules(rules: Iterable[RuleSpec]) -> list[RuleSpec]:
-    rules = list(rules)
-    counts = Counter(rule.id for rule in rules)
-    if all(count == 1 for count in counts.values()):
-        return sorted(rules, key=lambda r: r.sort_key)
-    # Duplicate ids (an invalid set compiled anyway): the rule's content breaks the tie, so
-    # the order still does not depend on the order rules were given in.
-    return sorted(
-        rules,
-        key=lambda r: (*r.sort_key, json.dumps(r.to_json(), sort_keys=True, default=str)),
-    )
-
-
-def _unreachable(
-    rules: list[RuleSpec],
-    normalised: list[dict[str, list[Condition | None]] | None],
-    ancestors: Callable[[str], tuple[str, ...]],
-) -> dict[int, tuple[int, RuleSpec]]:
-    """For each unreachable rule (by list index): the earlier stopping rule that hides it.
-
-    Rule E hides a later rule L when E stops and L's conditions imply E's: each of E's
-    ``all`` is implied by one of L's ``all``; E's ``any`` (if given) is implied by one of
-    L's ``all``, or each of L's ``any`` implies one of E's; each of E's ``none`` implies
-    one of L's ``none``. Earlier rules are found through an anchor key instead of pairwise.
-    """
-
-    def provided(c: Condition) -> list[tuple[str, ...]]:
-        keys: list[tuple[str, ...]] = [("field", c.field)]
-        if c.field == "category":
-            keys.append(("category", "under", c.value))
-            if c.op == "is":
-                keys.append(("category", "is", c.value))
-        elif c.field == "area":
-            keys += [("area", code) for code in (c.value, *ancestors(c.value))]
-        elif c.field == "keyword":
-            keys += [("keyword", w) for w in c.value]
-        return keys
-
-    def anchor(c: Condition) -> tuple[str, ...]:
-        if c.field == "category":
-            return ("category", c.op, c.value)
-        if c.field == "area":
-            return ("area", c.value)
-        if c.field == "keyword" and c.op == "all":
-            return ("keyword", min(c.value))
-        return ("field", c.field)
-
-    def hides(e: dict[str, list[Condition]], later: dict[str, list[Condition]]) -> bool:
-        if not all(any(_implies(h, c, ancestors) for h in later["all"]) for c in e["all"]):
-            return False
-        if e["any"] and not (
-            any(_implies(h, c, ancestors) for h in later["all"] for c in e["any"])
-            or (
-                later["any"]
-                and all(any(_implies(h, c, ancestors) for c in e["any"]) for h in later["any"])
-            )
-        ):
-            return False
-        return all(any(_implies(c, m, ancestors) for m in later["none"]) for c in e["none"])
-
-    anchored: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    unanchored: list[int] = []
-    found: dict[int, tuple[int, RuleSpec]] = {}
-    for index, (rule, conds) in enumerate(zip(rules, normalised, strict=True)):
-        if conds is None:
-            continue  # malformed or empty: reported already, hides nothing
-        keys = {key for c in conds["all"] for key in provided(c)}  # type: ignore[union-attr]
-        earlier = set(unanchored)
-        for key in keys:
-            earlier.update(anchored.get(key, ()))
-        for e_index in sorted(earlier):
-            if hides(normalised[e_index], conds):  # type: ignore[arg-type]
-                found[index] = (e_index, rules[e_index])
-                break
-        if rule.actions.stop:
-            if conds["all"]:
-                anchored[anchor(conds["all"][0])].append(index)  # type: ignore[arg-type]
-            else:
-                unanchored.append(index)
-    return found
-
-
-def validate(
-    rules: Iterable[RuleSpec],
-    agencies: Iterable[AgencyInfo],
-    areas: AreaIndex | Iterable[AreaShape] | Iterable[str] = (),
-) -> list[Problem]:
-    """Every problem in the rule set, in rule order; ``[]`` when it can be published.
-
-    ``areas`` (shapes, an index or codes) enables the check of area codes in conditions;
-    categories are not known to the engine and are not checked.
-    """
-    return _check(list(rules), _agency_map(agencies), areas)[0]
-
-
-def _agency_map(agencies: Iterable[AgencyInfo]) -> dict[str, AgencyInfo]:
-    by_code: dict[str, AgencyInfo] = {}
-    # Sorted first so that, if a code were repeated, which one wins does not depend on order.
-    for agency in sorted(agencies, key=lambda a: (a.code, repr(a))):
-        by_code.setdefault(agency.code, agency)
-    return by_code
-
-
-def _check(
-    rules: list[RuleSpec],
-    agencies: Mapping[str, AgencyInfo],
-    areas: AreaIndex | Iterable[AreaShape] | Iterable[str],
-) -> tuple[list[Problem], list[RuleSpec], list[dict[str, list[Condition | None]] | None]]:
-    """Problems, the rules in evaluation order, and each rule's canonical conditions."""
-    area_codes, ancestors = _area_lookup(areas)
-    serving_kinds = frozenset(a.kind for a in agencies.values() if a.active and a.area)
-    ordered = _sorted_rules(rules)
-    counts = Counter(rule.id for rule in ordered)
-    per_rule: list[list[tuple[str, str]]] = []
-    normalised: list[dict[str, list[Condition | None]] | None] = []
-    for rule in ordered:
-        conds, condition_problems = _normalise_rule(rule, area_codes)
-        problems = []
-        if counts[rule.id] > 1:
-            problems.append(("id", f"rule id {rule.id} is used by {counts[rule.id]} rules"))
-        problems += _rule_problems(rule, condition_problems, agencies, serving_kinds)
-        per_rule.append(problems)
-        usable = not condition_problems and not rule.conditions.is_empty
-        normalised.append(conds if usable else None)
-    for index, (_, earlier) in _unreachable(ordered, normalised, ancestors).items():
-        per_rule[index].append(
-            (
-                "conditions",
-                f"unreachable: rule {_label(earlier)} comes first, stops, and matches "
-                "whenever this rule does",
-            )
-        )
-    problems = [
-        Problem(rule_id=rule.id, field=field, message=message)
-        for rule, found in zip(ordered, per_rule, strict=True)
-        for field, message in found
-    ]
-    return problems, ordered, normalised
-
-
-def _label(rule: RuleSpec) -> str:
-    return f"{rule.name!r} (#{rule.id})" if rule.name else f"#{rule.id}"
-
-
 # --------------------------------------------------------------------------- compiling
 
 
@@ -787,8 +264,8 @@ def compile_ruleset(
     check the index changes no decision. Teaches jieba every rule keyword (``text.add_words``).
     """
     area_index = areas if isinstance(areas, AreaIndex) else AreaIndex(areas)
-    by_code = _agency_map(agencies)
-    problems, ordered, normalised = _check(list(rules), by_code, area_index)
+    by_code = agency_map(agencies)
+    problems, ordered, normalised = check_rules(list(rules), by_code, area_index)
     if strict and problems:
         raise InvalidRuleSet(problems)
 
@@ -808,7 +285,7 @@ def compile_ruleset(
         parts: dict[str, tuple[CompiledCondition, ...]] = {}
         for block in ("all", "any", "none"):
             parts[block] = tuple(
-                CompiledCondition(condition=c, test=_compile_test(c), description=c.describe())
+                CompiledCondition(condition=c, test=compile_test(c), description=c.describe())
                 for c in (conds[block] if conds is not None else ())  # type: ignore[union-attr]
                 if c is not None
             )
@@ -832,7 +309,7 @@ def compile_ruleset(
                 if rest or rest_any or tests["none"]
                 else None
             )
-        label = _label(rule)
+        label = rule_label(rule)
         compiled_rule = CompiledRule(
             spec=rule,
             index=position,

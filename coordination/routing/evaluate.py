@@ -32,8 +32,10 @@ order, so the same facts and rule set always give the same decision.
 
 from __future__ import annotations
 
-from .compiler import TERRITORIAL_KINDS, CompiledRule, CompiledRuleSet, Context
+from .compiler import CompiledRule, CompiledRuleSet
+from .conditions import Context
 from .model import PRIORITIES, Decision, IssueFacts, MatchedRule, Target
+from .validation import TERRITORIAL_KINDS
 
 __all__ = ["decide"]
 

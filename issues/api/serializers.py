@@ -139,3 +139,12 @@ class MyIssueSerializer(serializers.ModelSerializer):
             "created_at",
             "resolved_at",
         ]
+
+
+class FeedbackInputSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ReopenInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)

@@ -20,17 +20,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from platform_gov.errors import field_errors
+from platform_gov.openapi import DETAIL_SCHEMA, ERROR_400, ERROR_404, ERROR_429
 from platform_gov.throttling import SubmitThrottle, TrackThrottle
 
 from ..models import Issue
 from ..selectors import category_choices, issue_by_access_token
-from ..services import issue_submit
-from .schema import ACCESS_TOKEN_PARAMETER, DETAIL_SCHEMA, ERROR_400, ERROR_404, ERROR_429
+from ..services import issue_feedback, issue_reopen, issue_submit
+from .schema import ACCESS_TOKEN_PARAMETER
 from .serializers import (
     CategorySerializer,
+    FeedbackInputSerializer,
     IssueCreatedSerializer,
     IssueSubmitSerializer,
     IssueSubmitWithPhotosSerializer,
+    ReopenInputSerializer,
     TrackSerializer,
 )
 
@@ -44,16 +48,6 @@ IDEMPOTENCY_WAIT = 5.0
 IDEMPOTENCY_POLL = 0.05
 IDEMPOTENCY_KEY_MAX = 255
 _PENDING = "pending"
-
-
-def validation_errors(error: ValidationError) -> dict:
-    """Django's ValidationError as the API's field errors (``__all__`` as non_field_errors)."""
-    if not hasattr(error, "error_dict"):
-        return {"detail": " ".join(error.messages)}
-    return {
-        ("non_field_errors" if field == "__all__" else field): messages
-        for field, messages in error.message_dict.items()
-    }
 
 
 class CategoryListView(ListAPIView):
@@ -138,7 +132,7 @@ def _submit(request: Request, data: dict) -> Response:
     try:
         issue = issue_submit(**data, reporter=request.user)
     except ValidationError as error:
-        return Response(validation_errors(error), status=status.HTTP_400_BAD_REQUEST)
+        return Response(field_errors(error), status=status.HTTP_400_BAD_REQUEST)
     return Response(IssueCreatedSerializer(issue).data, status=status.HTTP_201_CREATED)
 
 
@@ -200,4 +194,47 @@ class TrackView(APIView):
         responses={200: TrackSerializer, 404: ERROR_404, 429: ERROR_429},
     )
     def get(self, request: Request, access_token: str) -> Response:
+        return Response(TrackSerializer(issue_by_access_token(token=access_token)).data)
+
+
+# ---------------------------------------------------------------- the resident's follow-up
+
+
+class TrackFeedbackView(APIView):
+    """``rating`` (1–5) and ``comment`` on a resolved issue; answers the public view."""
+
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [TrackThrottle]
+
+    @extend_schema(
+        summary="Rate a resolved issue (no login needed)",
+        parameters=[ACCESS_TOKEN_PARAMETER],
+        request=FeedbackInputSerializer,
+        responses={200: TrackSerializer, 400: ERROR_400, 404: ERROR_404, 429: ERROR_429},
+    )
+    def post(self, request: Request, access_token: str) -> Response:
+        issue = issue_by_access_token(token=access_token)
+        body = FeedbackInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        issue_feedback(issue_id=issue.pk, **body.validated_data)
+        return Response(TrackSerializer(issue_by_access_token(token=access_token)).data)
+
+
+class TrackReopenView(APIView):
+    """``reason``: reopen a resolved or closed issue within the reopen window."""
+
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [TrackThrottle]
+
+    @extend_schema(
+        summary="Reopen a resolved or closed issue (no login needed)",
+        parameters=[ACCESS_TOKEN_PARAMETER],
+        request=ReopenInputSerializer,
+        responses={200: TrackSerializer, 400: ERROR_400, 404: ERROR_404, 429: ERROR_429},
+    )
+    def post(self, request: Request, access_token: str) -> Response:
+        issue = issue_by_access_token(token=access_token)
+        body = ReopenInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        issue_reopen(issue_id=issue.pk, reason=body.validated_data["reason"])
         return Response(TrackSerializer(issue_by_access_token(token=access_token)).data)

@@ -1,0 +1,82 @@
+"""What the dispatcher's services announce, and who listens (mail, webhooks, …).
+
+A service changes its rows in a transaction and announces what happened with
+``publish(Event.ASSIGNMENT_CREATED, assignment_id=..., issue_id=..., agency_id=...)``: ids
+only, never rows. Each subscriber runs at once, inside the service's transaction: it records
+what it owes there (a webhook delivery, say), in a savepoint of its own when it writes, and
+sends only after the commit (``transaction.on_commit``), so nothing goes out for a change
+that was rolled back. A subscriber that fails is logged; the workflow's change stands.
+(No savepoint is taken for a subscriber that has nothing to write: most events concern
+organisations without a webhook, and the hot path of routing should not pay for them.)
+
+Subscribers register in their app's ``ready()`` (``coordination.outbound``): the services
+never import who listens, so no service imports a task module that imports it back, and a
+new kind of listener changes no service.
+
+The events and the ids each carries:
+
+====================  ==========================================================
+``issue.dispatched``  ``issue_id``, ``agency_id`` (the lead it was sent to)
+``issue.replied``     ``issue_id`` (a public reply to the resident)
+``issue.resolved``    ``issue_id``, ``assignment_id`` and ``agency_id`` of the lead
+``issue.merged``      ``issue_id`` (the duplicate), ``into_id``
+``issue.supervised``  ``issue_id``, ``agency_ids`` (the organisations on the case)
+``assignment.created`` ``assignment_id``, ``issue_id``, ``agency_id``
+``request.decided``   ``request_id``, ``assignment_id``, ``issue_id``, ``agency_id``,
+                      ``approved``
+``deadline.step``     ``assignment_id``, ``issue_id``, ``agency_id``, ``clock``, ``step``
+====================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from enum import StrEnum
+
+logger = logging.getLogger(__name__)
+
+
+class Event(StrEnum):
+    ISSUE_DISPATCHED = "issue.dispatched"
+    ISSUE_REPLIED = "issue.replied"
+    ISSUE_RESOLVED = "issue.resolved"
+    ISSUE_MERGED = "issue.merged"
+    ISSUE_SUPERVISED = "issue.supervised"
+    ASSIGNMENT_CREATED = "assignment.created"
+    REQUEST_DECIDED = "request.decided"
+    DEADLINE_STEP = "deadline.step"
+
+
+Subscriber = Callable[..., None]
+_subscribers: dict[Event, list[Subscriber]] = defaultdict(list)
+
+
+def subscribe(event: Event, subscriber: Subscriber) -> None:
+    """Call ``subscriber(**ids)`` for every ``event`` published from now on (once, however
+    often it is subscribed)."""
+    if subscriber not in _subscribers[event]:
+        _subscribers[event].append(subscriber)
+
+
+def unsubscribe(event: Event, subscriber: Subscriber) -> None:
+    if subscriber in _subscribers[event]:
+        _subscribers[event].remove(subscriber)
+
+
+def subscribers(event: Event) -> tuple[Subscriber, ...]:
+    return tuple(_subscribers[event])
+
+
+def publish(event: Event, **ids) -> None:
+    """Announce ``event`` to its subscribers, in the caller's transaction.
+
+    A subscriber's exception is logged with the event and its ids (ids are not personal
+    data); it never reaches the service that published.
+    """
+    for subscriber in tuple(_subscribers[event]):
+        try:
+            subscriber(**ids)
+        except Exception:
+            logger.exception("subscriber %s of %s failed (%s)", subscriber.__qualname__, event, ids)

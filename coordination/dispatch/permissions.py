@@ -1,0 +1,247 @@
+"""The one gate: what a user may see, and what they may do to it.
+
+Every page and endpoint asks here, and nothing else filters by hand:
+
+- **reach** (:func:`access_for`): the organisations a user works for, and for managers every
+  organisation below one they manage; read once per request;
+- **the dispatcher** (:func:`is_dispatcher`): members of the dispatch centre and
+  administrators; the one place this is decided;
+- **issues** (:func:`issues_visible_to`, :func:`issue_for_user`): guardian's object
+  permission, granted to an organisation's group by the services that assign it;
+- **assignments** (:func:`assignment_for_user`): those of the organisations in reach;
+- **coordination requests** (:func:`request_for_user`): the dispatcher's alone;
+- **contact data** (:func:`contact_level`): full, masked or none, by role on the case;
+- **photos**: through the issue (``issue_for_user``), never by their own id;
+- **figures** (:func:`can_see_stats`) and **webhooks** (:func:`managed_agency_ids`).
+
+What a user may not see answers 404 (``Http404``), whether it exists or not, so that its
+existence does not leak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Permission
+from django.db.models import Q, QuerySet, Subquery
+from django.http import Http404
+
+from agencies.models import Agency, Membership
+from issues.models import Issue, IssueGroupObjectPermission, IssueUserObjectPermission
+
+from .models import Assignment, CoordinationRequest
+
+User = AbstractBaseUser | AnonymousUser
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a user's memberships give them, read once per request.
+
+    ``member_ids``: the active organisations they work for. ``managed_ids``: those they manage.
+    ``reach_ids``: whose work they see and act on: their own organisations, and for managers
+    every organisation below one they manage (a street office's manager reaches its
+    communities). ``reach_group_ids``: the permission groups of ``reach_ids``, through which
+    guardian's object permissions on issues are granted.
+    """
+
+    member_ids: frozenset[int] = frozenset()
+    managed_ids: frozenset[int] = frozenset()
+    reach_ids: frozenset[int] = frozenset()
+    reach_group_ids: frozenset[int] = frozenset()
+    dispatch_centre_member: bool = False
+    kinds: dict[int, str] = field(default_factory=dict)
+
+
+NO_ACCESS = Access()
+
+
+def access_for(user: User) -> Access:
+    """The user's :class:`Access`, cached on the user object for the request.
+
+    One query for the memberships; a second, over the active organisations' tree, only for
+    managers (a few hundred rows of three integers).
+    """
+    if not user.is_authenticated:
+        return NO_ACCESS
+    cached = getattr(user, "_access", None)
+    if cached is not None:
+        return cached
+    rows = list(
+        Membership.objects.filter(user=user, agency__active=True).values_list(
+            "agency_id", "role", "agency__kind", "agency__group_id"
+        )
+    )
+    member_ids = frozenset(agency_id for agency_id, *_rest in rows)
+    managed_ids = frozenset(a for a, role, *_rest in rows if role == Membership.Role.MANAGER)
+    kinds = {agency_id: kind for agency_id, _role, kind, _group in rows}
+    groups = {agency_id: group for agency_id, _role, _kind, group in rows}
+    reach = set(member_ids)
+    if managed_ids:
+        children: dict[int, list[int]] = {}
+        for agency_id, parent_id, kind, group_id in Agency.objects.filter(active=True).values_list(
+            "pk", "parent_id", "kind", "group_id"
+        ):
+            children.setdefault(parent_id, []).append(agency_id)
+            kinds[agency_id] = kind
+            groups[agency_id] = group_id
+        stack = list(managed_ids)
+        while stack:
+            for child in children.get(stack.pop(), ()):
+                if child not in reach:
+                    reach.add(child)
+                    stack.append(child)
+    access = Access(
+        member_ids=member_ids,
+        managed_ids=managed_ids,
+        reach_ids=frozenset(reach),
+        reach_group_ids=frozenset(groups[a] for a in reach if groups.get(a)),
+        dispatch_centre_member=any(
+            kind == Agency.Kind.DISPATCH_CENTRE for _a, _r, kind, _g in rows
+        ),
+        kinds=kinds,
+    )
+    user._access = access
+    return access
+
+
+def reach_agency_ids(user: User) -> list[int]:
+    """The agencies whose work the user sees and acts on: their own, and for managers every
+    organisation below one they manage."""
+    return sorted(access_for(user).reach_ids)
+
+
+def is_dispatcher(user: User) -> bool:
+    """Members of the dispatch centre, and administrators, act as the dispatcher."""
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_superuser or access_for(user).dispatch_centre_member)
+
+
+def is_agency_member(user: User) -> bool:
+    return bool(access_for(user).member_ids)
+
+
+def can_work_assignment(user: User, assignment: Assignment) -> bool:
+    """Staff of the assigned agency, and managers above it, act on its assignment."""
+    return assignment.agency_id in access_for(user).reach_ids
+
+
+def contact_level(*, user: User, issue, assignments) -> str:
+    """How much of the resident's contact data ``user`` sees on ``issue``.
+
+    ``full``: the dispatcher, and the staff of the active lead; ``masked`` (the phone as
+    138****5678, no name or email): the other agencies on the case; ``none``: everyone else,
+    and everyone but the dispatcher when the resident reported anonymously. Enterprise
+    partners see nothing unless the resident agreed on the form to share the contact with them;
+    then they see what their role on the case gives. Managers see what the organisations
+    below them on the case see.
+    """
+    if is_dispatcher(user):
+        return "full"
+    if issue.anonymous:
+        return "none"
+    access = access_for(user)
+    best = "none"
+    for assignment in assignments:
+        if assignment.agency_id not in access.reach_ids:
+            continue
+        if (
+            access.kinds.get(assignment.agency_id) == Agency.Kind.ENTERPRISE_PARTNER
+            and not issue.share_contact_with_partners
+        ):
+            continue
+        if assignment.role == Assignment.Role.LEAD and assignment.is_active:
+            return "full"
+        if assignment.is_active or assignment.status == Assignment.Status.DONE:
+            best = "masked"
+    return best
+
+
+def mask_phone(phone: str) -> str:
+    """``13812345678`` → ``138****5678``: enough to recognise, not enough to call."""
+    phone = (phone or "").strip()
+    if not phone:
+        return ""
+    if len(phone) < 8:
+        return "****"
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def can_see_stats(user: User) -> bool:
+    """Managers of any organisation, the dispatcher and administrators see the rates."""
+    return is_dispatcher(user) or bool(access_for(user).managed_ids)
+
+
+def managed_agency_ids(user: User) -> list[int]:
+    """The active agencies ``user`` manages: whose webhooks and delivery logs they see."""
+    return sorted(access_for(user).managed_ids)
+
+
+def issues_visible_to(user: AbstractBaseUser) -> QuerySet[Issue]:
+    """Every issue the user may see: the one answer to "may this person see this issue?".
+
+    The dispatcher (and administrators) see all. Anyone else sees the issues on which
+    guardian's ``issues.view_issue`` is granted to them or to the group of an organisation in
+    their reach (their own; for managers also those below): the services grant it when they
+    assign an issue to an organisation and take it back when the assignment is returned or
+    cancelled. The permission rows live in guardian's direct foreign-key tables, so this is one
+    indexed semi-join, whatever the number of issues.
+    """
+    if not user.is_authenticated:
+        return Issue.objects.none()
+    if is_dispatcher(user):
+        return Issue.objects.all()
+    # The permission's id as a sub-select (an InitPlan): the planner then sizes an agency's
+    # rows from the statistics of group_id. Joined by codename instead, it guessed a dozen
+    # rows where a busy agency has 200,000, and walked the issues by date for seconds.
+    view = Subquery(
+        Permission.objects.filter(codename="view_issue", content_type__app_label="issues")
+        .order_by()
+        .values("pk")[:1]
+    )
+    own = IssueUserObjectPermission.objects.filter(user=user, permission_id=view)
+    groups = access_for(user).reach_group_ids
+    if not groups:
+        return Issue.objects.filter(pk__in=own.values("content_object_id"))
+    granted = IssueGroupObjectPermission.objects.filter(group_id__in=groups, permission_id=view)
+    visible = Q(pk__in=granted.values("content_object_id"))
+    # An OR of two IN (sub-select) is no semi-join: PostgreSQL tests every issue of the table
+    # against both (a count reads all of them). Grants to a person are rare, so they join the
+    # condition only when this person has some (one small indexed query).
+    if own.exists():
+        visible |= Q(pk__in=own.values("content_object_id"))
+    return Issue.objects.filter(visible)
+
+
+def issue_for_user(*, user: AbstractBaseUser, issue_id: int) -> Issue:
+    """One issue the user may see; 404 whether it is missing or forbidden (no leak)."""
+    issue = issues_visible_to(user).select_related("category").filter(pk=issue_id).first()
+    if issue is None:
+        raise Http404("No such issue.")
+    return issue
+
+
+def assignment_for_user(*, user: User, assignment_id: int) -> Assignment:
+    """An assignment the user works on (their organisations', or below one they manage);
+    404 whether it is missing or another organisation's."""
+    assignment = (
+        Assignment.objects.select_related("issue", "agency").filter(pk=assignment_id).first()
+    )
+    if assignment is None or not can_work_assignment(user, assignment):
+        raise Http404("No such assignment.")
+    return assignment
+
+
+def request_for_user(*, user: User, request_id: int) -> CoordinationRequest:
+    """A coordination request, for the dispatcher who decides it; 404 for everyone else."""
+    if not is_dispatcher(user):
+        raise Http404("No such request.")
+    found = (
+        CoordinationRequest.objects.select_related("issue", "assignment__agency")
+        .filter(pk=request_id)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such request.")
+    return found

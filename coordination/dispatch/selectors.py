@@ -1,0 +1,108 @@
+"""Reads for the staff queue, the dispatcher's lists and the case pages.
+
+Which rows a *user* may see is decided by the gate (``coordination.dispatch.permissions``);
+these take what it allows, or serve the dispatcher, who sees all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from agencies.models import Agency
+from issues.models import Category, Issue
+
+from .models import Assignment, CoordinationRequest, Handoff
+from .permissions import access_for
+
+
+def agency_queue(*, user: AbstractBaseUser, include_done: bool = False) -> QuerySet[Assignment]:
+    """The assignments of the user's agencies (for managers, also of the organisations below
+    theirs), soonest deadline first (none last)."""
+    statuses = [Assignment.Status.PENDING, Assignment.Status.ACCEPTED]
+    if include_done:
+        statuses.append(Assignment.Status.DONE)
+    return (
+        Assignment.objects.filter(agency_id__in=access_for(user).reach_ids, status__in=statuses)
+        .select_related("issue", "issue__category", "agency")
+        .order_by(F("due_at").asc(nulls_last=True), "id")
+    )
+
+
+def issue_assignments(*, issue: Issue) -> QuerySet[Assignment]:
+    return issue.assignments.select_related("agency").order_by("created_at", "id")
+
+
+def issue_handoffs(*, issue: Issue) -> QuerySet[Handoff]:
+    return issue.handoffs.select_related("from_agency", "to_agency", "actor").order_by("at", "id")
+
+
+def triage_queue() -> QuerySet[Issue]:
+    """Issues no rule could route, oldest first: the dispatcher's first job."""
+    return (
+        Issue.objects.filter(status=Issue.Status.TRIAGE)
+        .select_related("category")
+        .order_by("created_at", "id")
+    )
+
+
+def dispatchable_agencies() -> QuerySet[Agency]:
+    return Agency.objects.filter(active=True).exclude(kind=Agency.Kind.DISPATCH_CENTRE)
+
+
+def assignments_overdue(*, now=None) -> QuerySet[Assignment]:
+    """Active assignments past a deadline: the response one while pending, else resolution."""
+    now = now or timezone.now()
+    return Assignment.objects.filter(status__in=Assignment.ACTIVE_STATUSES).filter(
+        Q(status=Assignment.Status.PENDING, response_due_at__lt=now) | Q(due_at__lt=now)
+    )
+
+
+def requests_open() -> QuerySet[CoordinationRequest]:
+    """Coordination requests waiting for the dispatcher, oldest first."""
+    return (
+        CoordinationRequest.objects.filter(status=CoordinationRequest.Status.OPEN)
+        .select_related("issue", "assignment__agency", "requested_by", "decided_by")
+        .order_by("requested_at", "id")
+    )
+
+
+def issues_filtered(
+    issues: QuerySet[Issue],
+    *,
+    status: str | None = None,
+    category: Category | None = None,
+    overdue: bool = False,
+    search: str = "",
+) -> QuerySet[Issue]:
+    """Narrow a visible set of issues: by status, category (with its children), overdue work
+    and text in the title or tracking number."""
+    if status:
+        issues = issues.filter(status=status)
+    if category is not None:
+        issues = issues.filter(Q(category=category) | Q(category__parent=category))
+    if overdue:
+        issues = issues.filter(pk__in=assignments_overdue().values("issue_id"))
+    if search := (search or "").strip():
+        issues = issues.filter(Q(title__icontains=search) | Q(tracking_number__icontains=search))
+    return issues
+
+
+def dispatch_centre() -> Agency | None:
+    """The dispatch centre: where triage waits and late work is escalated last."""
+    return (
+        Agency.objects.filter(kind=Agency.Kind.DISPATCH_CENTRE, active=True).order_by("pk").first()
+    )
+
+
+def issues_stale_submitted(*, older_than: datetime, limit: int = 1000) -> list[int]:
+    """Ids of issues still ``submitted`` since before ``older_than``: their routing message
+    was lost (the broker was down when they were filed), so the sweep enqueues them again."""
+    return list(
+        Issue.objects.filter(status=Issue.Status.SUBMITTED, created_at__lt=older_than)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )

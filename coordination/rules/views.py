@@ -1,0 +1,134 @@
+"""The administrator's rule pages: versions, validation, publishing and the simulator."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from platform_gov.errors import WorkflowError
+
+from .compiled import facts_from, issue_facts
+from .forms import ReplayForm, SimulateForm
+from .models import RuleSet, RuleSetPublication
+from .permissions import can_manage_rules
+from .selectors import active_ruleset, describe_rule
+from .services import ruleset_draft_create, ruleset_publish
+from .simulate import simulate_facts, simulate_replay
+from .validation import RuleSetInvalid, ruleset_problems
+
+
+def rules_admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not can_manage_rules(request.user):
+            raise PermissionDenied(_("This page is for administrators of the routing rules."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@rules_admin_required
+def ruleset_list(request: HttpRequest) -> HttpResponse:
+    rulesets = RuleSet.objects.select_related("published_by").order_by("-version")
+    publications = RuleSetPublication.objects.select_related("ruleset", "previous", "actor")[:20]
+    return render(
+        request,
+        "coordination/ruleset_list.html",
+        {"rulesets": rulesets, "publications": publications, "active": active_ruleset()},
+    )
+
+
+@rules_admin_required
+def ruleset_detail(request: HttpRequest, ruleset_id: int) -> HttpResponse:
+    ruleset = get_object_or_404(RuleSet, pk=ruleset_id)
+    simulate_form = SimulateForm(request.GET if "simulate" in request.GET else None)
+    replay_form = ReplayForm(request.GET if "replay" in request.GET else None)
+    comparison = replay = None
+    if simulate_form.is_bound and simulate_form.is_valid():
+        data = simulate_form.cleaned_data
+        facts = (
+            issue_facts(data["issue"])
+            if data["issue"]
+            else facts_from(
+                title=data["title"],
+                description=data["description"],
+                category=data["category"],
+                lat=data["lat"],
+                lon=data["lon"],
+                channel=data["channel"],
+                priority=data["priority"],
+                submitted_at=data["submitted_at"],
+            )
+        )
+        comparison = simulate_facts(ruleset=ruleset, facts=facts)
+    if replay_form.is_bound and replay_form.is_valid():
+        replay = simulate_replay(ruleset=ruleset, last=replay_form.cleaned_data["replay_last"])
+        top = max((move["count"] for move in replay["moves"]), default=0)
+        for move in replay["moves"]:
+            move["percent"] = round(100 * move["count"] / top) if top else 0
+    rules = [describe_rule(rule) for rule in ruleset.rules.order_by("position", "id")]
+    status = (
+        400
+        if (simulate_form.is_bound and simulate_form.errors)
+        or (replay_form.is_bound and replay_form.errors)
+        else 200
+    )
+    return render(
+        request,
+        "coordination/ruleset_detail.html",
+        {
+            "ruleset": ruleset,
+            "rules": rules,
+            "problems": ruleset_problems(ruleset=ruleset) if ruleset.is_editable else [],
+            "simulate_form": simulate_form,
+            "replay_form": replay_form,
+            "comparison": comparison,
+            "replay": replay,
+            "active": active_ruleset(),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@rules_admin_required
+def ruleset_publish_view(request: HttpRequest, ruleset_id: int) -> HttpResponse:
+    ruleset = get_object_or_404(RuleSet, pk=ruleset_id)
+    try:
+        published = ruleset_publish(
+            ruleset_id=ruleset.pk, actor=request.user, note=request.POST.get("note", "")[:1000]
+        )
+    except RuleSetInvalid as error:
+        messages.error(
+            request,
+            _("Version %(version)s has %(count)d problems; it was not published.")
+            % {"version": ruleset.version, "count": len(error.problems)},
+        )
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("Version %(version)s is now active.") % {"version": published.version}
+        )
+    return redirect("coordination:ruleset_detail", ruleset_id=ruleset.pk)
+
+
+@require_POST
+@rules_admin_required
+def ruleset_draft_view(request: HttpRequest, ruleset_id: int) -> HttpResponse:
+    source = get_object_or_404(RuleSet, pk=ruleset_id)
+    draft = ruleset_draft_create(actor=request.user, based_on=source)
+    messages.success(
+        request,
+        _("Draft version %(version)s made from version %(source)s.")
+        % {"version": draft.version, "source": source.version},
+    )
+    return redirect("coordination:ruleset_detail", ruleset_id=draft.pk)
