@@ -1,4 +1,4 @@
-"""The world of the permission matrix (``tests/test_permission_matrix.py``): one city with every
+"""The world of the permission matrix (``tests/dispatch/test_permission_matrix.py``): one city with every
 role, and issues whose contact data each role may see in full, masked or not at all.
 
 Built with the factories and the workflow services, so guardian's object permissions are

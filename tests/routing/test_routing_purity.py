@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ROUTING = ROOT / "coordination" / "routing"
 MODULES = sorted(path for path in ROUTING.rglob("*.py") if "__pycache__" not in path.parts)
 

@@ -6,7 +6,7 @@ import polib
 import pytest
 from django.test import Client
 
-LOCALE = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGES"
+LOCALE = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSAGES"
 
 
 def test_every_message_has_a_chinese_translation_that_is_not_fuzzy():

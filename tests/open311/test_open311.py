@@ -26,9 +26,9 @@ from coordination.open311.services import api_key_create
 from issues.models import Issue, Update
 from issues.services import issue_submit
 
-from .factories import AgencyFactory, CategoryFactory, IssueFactory, routing_rule
+from tests.factories import AgencyFactory, CategoryFactory, IssueFactory, routing_rule
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "shared" / "open311"
+SCHEMA_DIR = Path(__file__).resolve().parents[3] / "shared" / "open311"
 SCHEMAS = [
     "services.json",
     "service.json",

@@ -2,7 +2,7 @@
 
 Production's cookie and HSTS settings apply only outside tests (``platform_gov.settings``), so
 the tests that need them read those values from the settings module imported as production
-does (a fresh process without pytest's marker, as in ``tests/test_settings.py``) and apply them.
+does (a fresh process without pytest's marker, as in ``tests/platform/test_settings.py``) and apply them.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 TEMPLATES = BASE_DIR / "templates"
 
 PRODUCTION_SECURITY_SETTINGS = [

@@ -501,6 +501,6 @@ def test_the_module_stays_pure():
         text=True,
         check=True,
         timeout=60,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parents[2],
     )
     assert result.stdout.strip() == "[]"
