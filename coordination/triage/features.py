@@ -1,7 +1,9 @@
 """Text to features: TF-IDF of character 1-3-grams and of jieba words and word pairs.
 
-A text is NFKC-normalised (full-width ＡＢＣ reads as abc), lowercased, and its runs of white
-space folded to one space. Two blocks of features are taken from it:
+A text is NFKC-normalised (full-width ＡＢＣ reads as abc) and lowercased; white space is
+kept, as one space, only between two Latin letters or digits (English words stay apart, while
+the line breaks and padding inside a Chinese body, which the training bodies do not have, go).
+Two blocks of features are taken from it:
 
 - ``char``: every run of 1, 2 and 3 characters, spaces included (a Chinese word needs no
   segmenter to be seen this way, and a Latin word contributes its letter trigrams);
@@ -42,16 +44,18 @@ CHAR_N = (1, 2, 3)
 # A token that is nothing but white space, punctuation or symbols says nothing about a topic.
 _NOT_A_WORD = re.compile(r"^[\W_]+$")
 _SPACES = re.compile(r"\s+")
+# A space that does not stand between two Latin letters or digits.
+_LONE_SPACE = re.compile(r"(?<![a-z0-9]) | (?![a-z0-9])")
 
 _lock = threading.Lock()
 _tokenizer: Any = None  # jieba.Tokenizer, created on first use
 
 
 def normalize_text(text: str | None) -> str:
-    """NFKC, lowercase, white space folded to single spaces, stripped."""
+    """NFKC, lowercase, white space only between Latin letters or digits, as one space."""
     if not text:
         return ""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
+    return _LONE_SPACE.sub("", _SPACES.sub(" ", unicodedata.normalize("NFKC", text).lower()))
 
 
 def _get_tokenizer() -> Any:

@@ -39,6 +39,11 @@ subjects and bodies of the 12345 board, figures macro-F1 of subjects / bodies):
 - a message with subject and body: sum of the fields' unit vectors (kept) vs one
   concatenated text vs the average of per-field probabilities: equal accuracy on the 132
   real labelled pairs, the sum routing most automatically (0.87 vs 0.84 vs 0.74).
+
+The threshold is the noisiest figure: over seeds 0-3 (validation shares 0.15 and 0.25) it
+ranged 0.74-0.83, giving 0.86-0.91 of the held-out texts routed at precision 0.965-0.973.
+Choosing it from the calibrated confidences instead (lowest c whose mean confidence above is
+the target) routed more but at 0.962-0.969: the temperature is a little optimistic at the top.
 """
 
 from __future__ import annotations

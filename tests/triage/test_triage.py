@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from coordination.triage import Example, Model, ModelFormatError, Prediction, train
-from coordination.triage.features import Vectorizer, analyze
+from coordination.triage.features import Vectorizer, analyze, normalize_text
 from coordination.triage.model import MAGIC
 from coordination.triage.training import (
     choose_threshold,
@@ -120,6 +120,13 @@ def test_training_with_a_seed_is_deterministic():
     second = train(list(reversed(english_examples()))[::-1], seed=3, validation_share=0.25)
     assert first.version == second.version
     assert first.to_bytes() == second.to_bytes()
+
+
+def test_white_space_counts_between_latin_words_only():
+    assert (
+        normalize_text("  路灯\n\t 不亮 ，Ｓｔｒｅｅｔ   Light  out ")
+        == "路灯不亮,street light out"
+    )
 
 
 def test_features_ignore_words_taught_to_the_process_wide_jieba():
