@@ -495,6 +495,17 @@ class Clusterer:
         """Whether a message may still join cluster ``cluster_id`` (it is in the window)."""
         return cluster_id in self._open
 
+    def prune(self) -> list[int]:
+        """Forget the closed clusters, whose states are final (persist them first).
+
+        Returns their ids. What comes next is unchanged: no message can join them again.
+        """
+        closed = sorted(cid for cid in self._states if cid not in self._open)
+        for cid in closed:
+            for member in self._states.pop(cid).members:
+                del self._member_of[member[0]]
+        return closed
+
     def state(self, cluster_id: int) -> ClusterState:
         """The state of one cluster, for the Django layer to persist."""
         return self._states[cluster_id]

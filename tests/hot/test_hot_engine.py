@@ -295,6 +295,20 @@ def test_a_snapshot_without_closed_clusters_still_continues_identically():
     assert later == expected[len(may) + len(june) :]
 
 
+def test_pruning_closed_clusters_changes_nothing_to_come():
+    may = [message(i, pair, i) for i, pair in enumerate(RUBBISH_QINGSONG)]
+    july = [message(10 + i, pair, 50 + i) for i, pair in enumerate([*RUBBISH_QINGSONG, BUS])]
+    _, expected = feed([*may, *july])
+    clusterer, _ = feed(may)
+    clusterer.add(july[0])
+    assert clusterer.prune() == [1]
+    assert clusterer.cluster_of(0) is None
+    assert [a.cluster_id for a in expected[len(may) + 1 :]] == [
+        clusterer.add(m).cluster_id for m in july[1:]
+    ]
+    assert [c.id for c in clusterer.clusters()] == [2, 3]
+
+
 def test_snapshot_of_another_version_is_refused():
     with pytest.raises(ValueError, match="version"):
         Clusterer.from_snapshot({"version": 99})
