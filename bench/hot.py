@@ -104,9 +104,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
 
     for rank, hot in enumerate(clusters[: args.top], 1):
         print(
-            f"{rank:2}. {hot.label}  |  {hot.size} messages, "
+            f"{rank:2}. {hot.label}  |  {hot.size} messages from {hot.people} people, "
             f"{hot.first:%Y-%m-%d} .. {hot.last:%Y-%m-%d}, heat {hot.heat:.1f}, "
-            f"support {hot.support - hot.against:+d}"
+            f"likes {hot.support} / dislikes {hot.against}"
         )
         members = hot.members
         picks = sorted({0, len(members) // 2, len(members) - 1})[: args.samples]
@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         "seconds": round(seconds, 3),
         "cpu_seconds": round(cpu_seconds, 3),
         "largest": sizes[:10],
+        "top": [[hot.label, hot.size, round(hot.heat, 1)] for hot in clusters[: args.top]],
         "clusters_of_5_or_more": sum(1 for s in sizes if s >= 5),
         "singletons": sum(1 for s in sizes if s == 1),
         "half_life_days": config.half_life_days,

@@ -65,7 +65,9 @@ Incremental and batch
     which then sees only the clusters still open at the watermark. ``cluster(messages)``
     sorts the messages by (time, id) and feeds them one by one to a fresh ``Clusterer``:
     the batch result *is* the incremental result for that order, by construction, and
-    ``Clusterer.from_snapshot(c.snapshot())`` continues exactly as ``c`` would.
+    ``Clusterer.from_snapshot(c.snapshot())`` continues exactly as ``c`` would (a snapshot
+    may leave closed clusters out; ``Clusterer.prune`` forgets them in memory). Times must
+    be all timezone-aware (as the platform's are) or all naive.
 
 Heat (``Cluster.heat``)
     heat = sum over members up to ``as_of`` of

@@ -28,4 +28,4 @@ def test_bench_prints_the_hot_issues_then_one_json_line(tmp_path, capsys):
     assert result["messages"] == 5
     assert result["clusters"] == 3
     assert result["largest"][0] == 3
-    assert lines[0].startswith("1. 青松苑小区")
+    assert lines[0].startswith("1. 青松苑小区 垃圾站  |  3 messages from 3 people")
