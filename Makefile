@@ -62,7 +62,7 @@ bench: install
 	$(BIN)/python -m bench.queue
 
 messages: install
-	$(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench
+	$(MANAGE) makemessages -l zh_Hans --no-location --ignore=.venv --ignore=tests --ignore=bench
 	$(MANAGE) compilemessages --ignore=.venv
 
 clean:
