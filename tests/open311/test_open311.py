@@ -25,7 +25,6 @@ from coordination.open311.models import ApiKey
 from coordination.open311.services import api_key_create
 from issues.models import Issue, Update
 from issues.services import issue_submit
-
 from tests.factories import AgencyFactory, CategoryFactory, IssueFactory, routing_rule
 
 SCHEMA_DIR = Path(__file__).resolve().parents[3] / "shared" / "open311"
