@@ -1,5 +1,5 @@
-"""The world of the permission matrix (``tests/dispatch/test_permission_matrix.py``): one city with every
-role, and issues whose contact data each role may see in full, masked or not at all.
+"""The world of the permission matrix (``tests/dispatch/test_permission_matrix.py``): one city
+with every role, and issues whose contact data each role may see in full, masked or not at all.
 
 Built with the factories and the workflow services, so guardian's object permissions are
 written the way production writes them. Every personal string here is distinctive, so a scan of

@@ -2,7 +2,8 @@
 
 Production's cookie and HSTS settings apply only outside tests (``platform_gov.settings``), so
 the tests that need them read those values from the settings module imported as production
-does (a fresh process without pytest's marker, as in ``tests/platform/test_settings.py``) and apply them.
+does (a fresh process without pytest's marker, as in ``tests/platform/test_settings.py``) and
+apply them.
 """
 
 from __future__ import annotations
