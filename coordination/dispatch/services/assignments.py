@@ -55,10 +55,13 @@ def assignment_accept(*, assignment_id: int, actor: AbstractBaseUser) -> Assignm
             assignment.due_at = deadlines_for(start=now, policy=assignment.sla_policy)[1]
         assignment.save(update_fields=["status", "accepted_at", "accepted_by", "due_at"])
         issue = assignment.issue
-        if assignment.role == Assignment.Role.LEAD and ISSUE.allows(
-            issue.status, Issue.Status.IN_PROGRESS, "assignment_accept"
-        ):
-            issue.status = Issue.Status.IN_PROGRESS
+        if assignment.role == Assignment.Role.LEAD and issue.status == Issue.Status.DISPATCHED:
+            issue.status = ISSUE.move(
+                issue.status,
+                Issue.Status.IN_PROGRESS,
+                by="assignment_accept",
+                refused=_("This issue is not being handled."),
+            )
             issue.save(update_fields=["status", "updated_at"])
             issue_add_update(issue=issue, kind=Update.Kind.ACCEPTED, agency=assignment.agency)
         Handoff.objects.create(

@@ -271,10 +271,9 @@ def _move_lead(*, issue: Issue, old: Assignment, to: Agency | None, now) -> None
         issue.save(update_fields=["status", "updated_at"])
         issue_add_update(issue=issue, kind=Update.Kind.TRIAGED)
         return
-    # A co-handler promoted to lead: its co-handling ends; its view of the issue stays.
-    Assignment.objects.filter(issue=issue, agency=to, status__in=Assignment.ACTIVE_STATUSES).update(
-        status=Assignment.Status.CANCELLED, done_at=now
-    )
+    # A co-handler promoted to lead: its co-handling ends, and the lead's begins.
+    for cohandling in issue.assignments.filter(agency=to, status__in=Assignment.ACTIVE_STATUSES):
+        end_assignment(cohandling, Assignment.Status.CANCELLED, by="request_approve", now=now)
     assign(issue=issue, agency=to, role=Assignment.Role.LEAD, now=now)
     issue.status = ISSUE.move(
         issue.status,
