@@ -12,6 +12,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from platform_gov.forms import BooleanField
+
 from .models import Attachment, Category
 from .photos import FIELD as PHOTOS_FIELD
 from .photos import photos_prepare
@@ -108,12 +110,12 @@ class ReportForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         help_text=_("We write to you when your issue is answered."),
     )
-    anonymous = forms.BooleanField(
+    anonymous = BooleanField(
         label=_("Report anonymously"),
         required=False,
         help_text=_("Only the dispatch centre will see your contact details."),
     )
-    share_contact_with_partners = forms.BooleanField(
+    share_contact_with_partners = BooleanField(
         label=_("Let enterprise partners on my case (e.g. the utility company) see my contact"),
         required=False,
         initial=False,

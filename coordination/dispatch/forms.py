@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 from issues.models import Issue
+from platform_gov.forms import BooleanField
 
-from .selectors import dispatchable_agencies
+from .selectors import dispatchable_agencies, whistle_agencies
 
 
 class AgencyChoiceField(forms.ModelChoiceField):
@@ -92,7 +93,10 @@ class TransferForm(forms.Form):
 
 
 class AgenciesForm(forms.Form):
-    """Organisations to bring in, and why: co-handling (协办) or the whistle (吹哨报到)."""
+    """Organisations to bring in, and why: co-handling (协办) or the whistle (吹哨报到).
+
+    ``choices`` gives the organisations a form offers (all that may be dispatched to, by
+    default); the service checks the same selector again."""
 
     agencies = AgencyMultipleChoiceField(
         label=_("Organisations"),
@@ -102,13 +106,11 @@ class AgenciesForm(forms.Form):
         help_text=_("Hold Ctrl (or ⌘) to choose more than one."),
     )
     reason = _reason(_("Reason"))
-    kinds: tuple[str, ...] = ()
+    choices = staticmethod(dispatchable_agencies)
 
     def __init__(self, *args, agency: Agency | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        agencies = dispatchable_agencies().order_by("kind", "code")
-        if self.kinds:
-            agencies = agencies.filter(kind__in=self.kinds)
+        agencies = self.choices().order_by("kind", "code")
         if agency is not None:
             agencies = agencies.exclude(pk=agency.pk)
         self.fields["agencies"].queryset = agencies
@@ -119,7 +121,8 @@ class CohandleForm(AgenciesForm):
 
 
 class WhistleForm(AgenciesForm):
-    kinds = (Agency.Kind.GOVERNMENT_DEPARTMENT,)
+    # The departments a whistle may summon: the selector the service checks with.
+    choices = staticmethod(whistle_agencies)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -139,7 +142,7 @@ class ReplyForm(forms.Form):
     message = forms.CharField(
         label=_("Message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    public = forms.BooleanField(
+    public = BooleanField(
         label=_("Visible to the resident"),
         required=False,
         help_text=_(

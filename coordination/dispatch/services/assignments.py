@@ -20,6 +20,7 @@ from platform_gov.errors import WorkflowError
 
 from ..events import Event, publish
 from ..models import Assignment, Handoff
+from ..selectors import whistle_agencies
 from ..transitions import ASSIGNMENT, ISSUE
 from .common import (
     active_agency_ids,
@@ -164,9 +165,12 @@ def assignment_whistle(
 ) -> list[Assignment]:
     """A street office summons departments to a place (吹哨报到).
 
-    Only a street office holding an active assignment may whistle. Each summoned department
-    gets a co-handling assignment that must be accepted within ``WHISTLE_RESPONSE``; their
-    acceptance time is its response time. One ``whistle`` Handoff names them all.
+    Only a street office holding an active assignment may whistle, and only government
+    departments may be summoned (``selectors.whistle_agencies``, the page's choices too):
+    naming another organisation raises WorkflowError (``not_a_department``), whichever
+    interface asked. Each summoned department gets a co-handling assignment that must be
+    accepted within ``WHISTLE_RESPONSE``; their acceptance time is its response time. One
+    ``whistle`` Handoff names them all.
     """
     reason = require_text(reason, _("Say what the departments are summoned for."))
     with transaction.atomic():
@@ -178,6 +182,15 @@ def assignment_whistle(
             )
         issue = locked_issue(assignment.issue_id)
         summoned = agencies_by_code(agencies, exclude=list(active_agency_ids(issue)))
+        eligible = set(
+            whistle_agencies().filter(pk__in=[a.pk for a in summoned]).values_list("pk", flat=True)
+        )
+        if refused := [a.code for a in summoned if a.pk not in eligible]:
+            raise WorkflowError(
+                _("A whistle summons government departments only, not: %(codes)s")
+                % {"codes": ", ".join(refused)},
+                code="not_a_department",
+            )
         if not summoned:
             raise WorkflowError(
                 _("Name at least one department not already on the case."),
