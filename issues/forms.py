@@ -124,6 +124,16 @@ class ReportForm(forms.Form):
             "anonymously."
         ),
     )
+    keep_private = BooleanField(
+        label=_("Keep my report off public pages"),
+        required=False,
+        initial=False,
+        help_text=_(
+            "Otherwise a summary without your name, phone number or exact address may appear "
+            "in the city's open data. Anonymous reports and sensitive categories are never "
+            "published."
+        ),
+    )
     photos = PhotosField(
         label=_("Photos (optional)"),
         required=False,

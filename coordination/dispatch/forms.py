@@ -55,6 +55,14 @@ class ResolveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("The resident reads this on the tracking page."),
     )
+    published = BooleanField(
+        label=_("Publish it too"),
+        required=False,
+        help_text=_(
+            "Ticked: the public may read it too (the city's open data, reports merged into "
+            "this one). Leave out names, phone numbers and addresses."
+        ),
+    )
 
 
 # ------------------------------------------------------------------ the case page's actions
@@ -150,6 +158,20 @@ class ReplyForm(forms.Form):
             "Not ticked: an internal note for the handlers only."
         ),
     )
+    published = BooleanField(
+        label=_("Publish it too"),
+        required=False,
+        help_text=_(
+            "Ticked with the box above: the public may read the reply too (the city's open "
+            "data, reports merged into this one). Leave out names, phone numbers and addresses."
+        ),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("published") and not data.get("public"):
+            self.add_error("published", _("Only a reply to the resident can be published."))
+        return data
 
 
 # ------------------------------------------------------------------ the dispatcher's decisions

@@ -794,8 +794,7 @@ def test_stats_are_for_managers_dispatchers_and_administrators(city, issue):
     assert client_for(city["lead"]).get("/api/v1/stats/agencies/").status_code == 403
     assert client_for().get("/api/v1/stats/agencies/").status_code in (401, 403)
     rows = {
-        r["agency"]: r
-        for r in client_for(city["dispatcher"]).get("/api/v1/stats/agencies/").json()
+        r["agency"]: r for r in client_for(city["dispatcher"]).get("/api/v1/stats/agencies/").json()
     }
     assert {
         "agency",

@@ -152,8 +152,10 @@ def test_a_report_with_consent_set_to_0_gives_no_consent(client, db):
             "address": "1 Example Road",
             "contact_phone": "13812345678",
             "share_contact_with_partners": "0",
+            "keep_private": "1",
         },
     )
     assert response.status_code == 302
     issue = Issue.objects.get()
     assert issue.share_contact_with_partners is False
+    assert issue.keep_private is True

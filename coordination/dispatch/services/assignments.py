@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -78,13 +79,15 @@ def assignment_accept(*, assignment_id: int, actor: AbstractBaseUser) -> Assignm
 
 
 def assignment_resolve(
-    *, assignment_id: int, actor: AbstractBaseUser, resolution: str
+    *, assignment_id: int, actor: AbstractBaseUser, resolution: str, published: bool = False
 ) -> Assignment:
     """Record an agency's resolution: accepted → done.
 
     The issue is resolved when its lead assignment is (publishing ``issue.resolved``); a
-    co-handler's resolution is its own share only. Raises WorkflowError unless the
-    assignment is accepted, or when the resolution is empty.
+    co-handler's resolution is its own share only. ``published``: the lead's resolution may
+    also be read by the public (open data, merged reports' tracking pages), not only by the
+    resident (``issues.publication``). Raises WorkflowError unless the assignment is
+    accepted, or when the resolution is empty.
     """
     resolution = require_text(resolution, _("Say how the issue was resolved."))
     with transaction.atomic():
@@ -110,7 +113,9 @@ def assignment_resolve(
             issue.resolution = resolution
             issue.resolved_at = now
             issue.save(update_fields=["status", "resolution", "resolved_at", "updated_at"])
-            issue_add_update(issue=issue, kind=Update.Kind.RESOLVED, note=resolution)
+            issue_add_update(
+                issue=issue, kind=Update.Kind.RESOLVED, note=resolution, published=published
+            )
             publish(
                 Event.ISSUE_RESOLVED,
                 issue_id=issue.pk,
@@ -124,18 +129,38 @@ def assignment_resolve(
             from_agency=assignment.agency,
             actor=actor,
             note=resolution,
-            details={"role": assignment.role, "in_time": not is_late(assignment.due_at, now)},
+            details={
+                "role": assignment.role,
+                "in_time": not is_late(assignment.due_at, now),
+                **(
+                    {"published": True}
+                    if published and assignment.role == Assignment.Role.LEAD
+                    else {}
+                ),
+            },
             at=now,
         )
     return assignment
 
 
 def assignment_reply(
-    *, assignment_id: int, actor: AbstractBaseUser, message: str, public: bool
+    *,
+    assignment_id: int,
+    actor: AbstractBaseUser,
+    message: str,
+    public: bool,
+    published: bool = False,
 ) -> Handoff:
     """A reply to the resident (public: on the tracking page, and by e-mail) or a note that
-    only the handlers of the issue see. Allowed while the assignment is active or done."""
+    only the handlers of the issue see. Allowed while the assignment is active or done.
+
+    ``published`` marks a reply to the resident for everyone too (open data, the tracking page
+    of a report merged into this one: ``issues.publication``); an internal note cannot be
+    published (ValidationError naming ``published``).
+    """
     message = require_text(message, _("Write the message."))
+    if published and not public:
+        raise ValidationError({"published": [_("Only a reply to the resident can be published.")]})
     with transaction.atomic():
         assignment = locked_assignment(assignment_id)
         if assignment.status not in (*Assignment.ACTIVE_STATUSES, Assignment.Status.DONE):
@@ -147,7 +172,7 @@ def assignment_reply(
             from_agency=assignment.agency,
             actor=actor,
             note=message,
-            details={"public": public},
+            details={"public": public, **({"published": True} if published else {})},
         )
         if public:
             issue_add_update(
@@ -155,6 +180,7 @@ def assignment_reply(
                 kind=Update.Kind.REPLIED,
                 note=message,
                 agency=assignment.agency,
+                published=published,
             )
             publish(Event.ISSUE_REPLIED, issue_id=assignment.issue_id)
     return handoff

@@ -18,6 +18,7 @@ from agencies.models import Agency
 from issues.photos import photo_response
 from issues.selectors import issue_photo, issue_public_timeline
 from issues.services import contact_access_record
+from platform_gov.forms import CheckboxInput
 from platform_gov.pages import act
 
 from ..forms import (
@@ -177,7 +178,10 @@ ASSIGNMENT_ACTIONS: dict[str, AssignmentAction] = {
     "resolve": AssignmentAction(
         ResolveForm,
         lambda actor, a, data: assignments.assignment_resolve(
-            assignment_id=a.pk, actor=actor, resolution=data["resolution"]
+            assignment_id=a.pk,
+            actor=actor,
+            resolution=data["resolution"],
+            published=data["published"],
         ),
         lambda request: _("Resolved %(number)s."),
     ),
@@ -228,11 +232,15 @@ ASSIGNMENT_ACTIONS: dict[str, AssignmentAction] = {
     "reply": AssignmentAction(
         ReplyForm,
         lambda actor, a, data: assignments.assignment_reply(
-            assignment_id=a.pk, actor=actor, message=data["message"], public=data["public"]
+            assignment_id=a.pk,
+            actor=actor,
+            message=data["message"],
+            public=data["public"],
+            published=data["published"],
         ),
         lambda request: (
             _("%(number)s: the reply is on the resident's tracking page.")
-            if request.POST.get("public") in ("on", "true", "1")
+            if CheckboxInput().value_from_datadict(request.POST, None, "public")
             else _("%(number)s: the note was added for the handlers.")
         ),
     ),
