@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "platform_gov.security.PermissionsPolicyMiddleware",
+    # Before the session and everything that queries: NUL and lone surrogates answer 400.
+    "platform_gov.characters.RejectUnstorableCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
