@@ -366,6 +366,10 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rs
 # platform's own network); a deployment whose partners sit on a government intranet may
 # allow private addresses. Loopback and link-local (cloud metadata) stay refused.
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+# Without a broker (``make run``) tasks run in the web process: a webhook delivery then runs
+# on a background thread after the response, never inside the resident's request (a partner
+# that does not answer would hold it for every timeout and retry). Tests deliver in line.
+WEBHOOKS_EAGER_IN_BACKGROUND = env.bool("WEBHOOKS_EAGER_IN_BACKGROUND", default=not TESTING)
 
 # Security headers and cookies: on by default outside development.
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
