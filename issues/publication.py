@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from agencies.areas import AreaLocator, LocatedArea, area_locator
 
@@ -54,6 +55,14 @@ KEPT_PRIVATE = "kept_private"
 UNCATEGORISED = "uncategorised"
 PRIVATE_CATEGORY = "private_category"
 REJECTED = "rejected"
+# The same, in words for staff pages.
+REFUSAL_LABELS = {
+    ANONYMOUS: _("Not published: reported anonymously."),
+    KEPT_PRIVATE: _("Not published: kept private by the resident or the dispatch centre."),
+    UNCATEGORISED: _("Not published until it has a category."),
+    PRIVATE_CATEGORY: _("Not published: its category is private."),
+    REJECTED: _("Not published: rejected."),
+}
 
 # Notes staff write for the resident, published only when marked.
 STAFF_NOTE_KINDS = (Update.Kind.REPLIED, Update.Kind.RESOLVED)

@@ -213,6 +213,27 @@ class IssueNumberField(forms.CharField):
         return issue
 
 
+class PublicationForm(forms.Form):
+    """The dispatcher's part in what the public sees of an issue (``issues.publication``)."""
+
+    public_summary = forms.CharField(
+        label=_("Public summary"),
+        max_length=Issue._meta.get_field("public_summary").max_length,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "What the public reads instead of the resident's description. Leave it empty to "
+            "publish the description with phone numbers, ID numbers, e-mail addresses, room "
+            "numbers and names removed."
+        ),
+    )
+    keep_private = BooleanField(
+        label=_("Withhold from publication"),
+        required=False,
+        help_text=_("Only an administrator can publish it again."),
+    )
+
+
 class MergeForm(forms.Form):
     issue = IssueNumberField(label=_("Merge the duplicate"), max_length=20)
     into = IssueNumberField(label=_("into the issue that continues"), max_length=20)

@@ -694,6 +694,18 @@ def _rows() -> list[Row]:
             location=to_dispatch,
         ),
         page_post(
+            "coordination:issue_publication",
+            "/dispatch/issues/<X>/publication/",
+            lambda w: f"/dispatch/issues/{w.issues['X'].pk}/publication/",
+            lambda w, role: {"public_summary": "A street lamp is out."},
+            allowed=DISPATCH_AREA,
+            area=DISPATCH_AREA,
+            done=lambda w, role: Issue.objects.filter(
+                pk=w.issues["X"].pk, public_summary="A street lamp is out."
+            ).exists(),
+            location=to_case_x,
+        ),
+        page_post(
             "coordination:issue_merge",
             "/dispatch/merge/",
             lambda w: "/dispatch/merge/",

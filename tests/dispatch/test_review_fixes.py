@@ -159,3 +159,29 @@ def test_a_report_with_consent_set_to_0_gives_no_consent(client, db):
     issue = Issue.objects.get()
     assert issue.share_contact_with_partners is False
     assert issue.keep_private is True
+
+
+# ------------------------------------------------------------------------------ publication
+
+
+def test_the_case_page_shows_what_the_public_sees_and_the_dispatcher_sets_it(client, lead):
+    lead.issue.description = "我叫王秀英，电话13912345678。路灯不亮。"
+    lead.issue.contact_name = "王秀英"
+    lead.issue.save()
+    staff = member(lead.agency, username="street_staff_2")
+    client.force_login(staff)
+    page = client.get(f"/staff/issues/{lead.issue_id}/").content.decode()
+    card = page[page.index('data-testid="publication"') :]
+    assert "路灯不亮" in card and "13912345678。" not in card.split("</blockquote>")[0]
+    assert "/publication/" not in card  # only the dispatcher approves
+
+    centre = AgencyFactory(code="centre", kind=Agency.Kind.DISPATCH_CENTRE)
+    client.force_login(member(centre, username="dispatcher_li"))
+    url = reverse("coordination:issue_publication", args=[lead.issue_id])
+    assert f'action="{url}"' in client.get(f"/staff/issues/{lead.issue_id}/").content.decode()
+    client.post(url, {"public_summary": "清河路一处路灯不亮。"})
+    lead.issue.refresh_from_db()
+    assert lead.issue.public_summary == "清河路一处路灯不亮。" and not lead.issue.keep_private
+    client.post(url, {"public_summary": "清河路一处路灯不亮。", "keep_private": "on"})
+    lead.issue.refresh_from_db()
+    assert lead.issue.keep_private
