@@ -74,7 +74,7 @@ def _with_lead(issues: QuerySet[Issue]) -> QuerySet[Issue]:
     resolutions = Update.objects.filter(kind=Update.Kind.RESOLVED, published=True).order_by(
         "-at", "-id"
     )
-    return issues.select_related("category", "merged_into").prefetch_related(
+    return issues.select_related("category__parent", "merged_into").prefetch_related(
         Prefetch("assignments", queryset=leads, to_attr="leads"),
         Prefetch("updates", queryset=resolutions, to_attr="published_resolutions"),
     )

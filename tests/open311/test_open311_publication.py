@@ -304,3 +304,12 @@ def test_wrong_method_csrf_and_unknown_paths_answer_the_spec_error_list(city, fm
     assert csv.status_code == 404
     assert csv["Content-Type"] == "application/json; charset=utf-8"
     assert "format" in csv.json()[0]["description"]
+
+
+def test_the_requests_list_costs_the_same_few_queries_for_many_issues(
+    client, city, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    for _ in range(12):
+        file(city["smoke"], django_capture_on_commit_callbacks)
+    with django_assert_max_num_queries(10):
+        assert len(client.get(f"{BASE}/requests.json").json()) == 12
