@@ -336,6 +336,11 @@ SPECTACULAR_SETTINGS = {
         "HandoffKindEnum": "coordination.dispatch.models.Handoff.Kind",
         "AgencyKindEnum": "agencies.models.Agency.Kind",
     },
+    # OpenAPI links (response → next request), which drf-spectacular has no decorator for.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "coordination.api.links.add_links",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     # No badge from the public validator: it would send our schema's address to another site
     # (and the Content-Security-Policy blocks it anyway).
