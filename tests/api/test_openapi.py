@@ -140,7 +140,7 @@ def test_links_chain_create_to_act_and_name_real_operations_and_parameters(schem
         for status, response in operation["responses"].items()
         for name, link in response.get("links", {}).items()
     }
-    for (source, status, name), link in links.items():
+    for (source, _status, name), link in links.items():
         target = operations[link["operationId"]]
         names = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
         assert set(link["parameters"]) <= names, (source, name)
