@@ -230,58 +230,104 @@ def public_note(update: Update) -> str:
 # its surname before a title ("王先生") or after a self-introduction ("我叫王秀英").
 _SURNAMES = (
     "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|令狐|"
-    "王|李|张|刘|陈|杨|黄|赵|吴|周|徐|孙|马|朱|胡|郭|何|高|林|罗|郑|梁|谢|宋|唐|许|韩|冯|邓|"
-    "曹|彭|曾|肖|萧|田|董|袁|潘|于|蒋|蔡|余|杜|叶|程|苏|魏|吕|丁|任|沈|姚|卢|姜|崔|钟|谭|陆|"
-    "汪|范|金|石|廖|贾|夏|韦|付|傅|方|白|邹|孟|熊|秦|邱|江|尹|薛|闫|阎|段|雷|侯|龙|史|陶|黎|"
-    "贺|顾|毛|郝|龚|邵|万|钱|严|覃|武|戴|莫|孔|向|汤|常|温|康|施|文|牛|樊|葛|邢|安|齐|易|乔|"
-    "伍|庞|颜|倪|庄|聂|章|鲁|岳|翟|殷|詹|申|欧|耿|关|兰|焦|俞|左|柳|甘|祝|包|宁|尚|符|舒|阮|"
-    "柯|纪|梅|童|凌|毕|单|季|裴|霍|涂|成|苗|谷|盛|曲|翁|冉|骆|蓝|路|游|辛|靳|管|柴|蒙|鲍|华|"
-    "喻|祁|蒲|房|滕|屈|饶|解|牟|艾|尤|阳|时|穆|农|司|卓|古|吉|缪|简|车|项|连|芦|麦|褚|娄|窦|"
-    "戚|岑|景|党|宫|费|卜|冷|晏|席|卫|米|柏|宗|瞿|桂|全|佟|应|臧|闵|苟|邬|边|卞|姬|师|和|仇|"
-    "栾|隋|商|刁|沙|荣|巫|寇|桑|郎|甄|丛|仲|虞|敖|巩|明|佘|池|查|麻|苑|迟|邝"
+    "["
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖萧田董袁潘于蒋"
+    "蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎"
+    "段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪"
+    "庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛"
+    "曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦"
+    "褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇"
+    "桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+    "]"
 )
 _TITLES = (
     "先生|女士|小姐|老师|师傅|阿姨|大爷|大妈|大姐|大哥|奶奶|爷爷|老板|经理|主任|书记|同志|"
     "医生|律师|警官"
 )
-_INTRODUCTIONS = "我叫|我是|本人|名叫|姓名|联系人|投诉人|反映人|举报人|户主|业主"
+# After these a name is all but certain; after the weak ones ("我是时代中心的业主", "本人党费")
+# only a name of two or three characters followed by punctuation counts.
+_INTRODUCTIONS = "我叫|名叫|姓名|联系人|投诉人|反映人|举报人"
+_WEAK_INTRODUCTIONS = "我是|本人|户主|业主"
+_NAME_ENDS = r"(?=[，,。.、；;：:！!？?（(\s]|$)"
 
 _KEEP = re.compile(r"(?<![A-Za-z0-9-])\d{8}-[2-9A-Z]{6}(?![A-Za-z0-9-])")  # tracking numbers stay
-_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+# Each pattern with a cheap test of whether it can match at all (a search for literal
+# words or one character class): most descriptions have no e-mail address, room number or
+# English name, and skipping those passes keeps a page of a thousand summaries fast.
+_HAS_DIGIT_RUN = re.compile(r"\d(?:[\s-]?\d){6}")
+_HAS_TRACKING_NUMBER = re.compile(r"\d{8}-")
+
+
+def _has_any(*needles: str) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(needle) for needle in needles), re.IGNORECASE)
+
+
+_PATTERNS: list[tuple[re.Pattern[str], re.Pattern[str], str]] = [
     # e-mail addresses
-    (re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+"), MASK),
+    (_has_any("@"), re.compile(r"[A-Za-z0-9._%+-]+@[\w-]+(?:\.[\w-]+)+"), MASK),
     # resident ID numbers: 17 digits and a check digit or X
-    (re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])"), MASK),
+    (_HAS_DIGIT_RUN, re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])"), MASK),
     # mobile numbers of mainland China, also +86 and grouped
-    (re.compile(r"(?<![\d+])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)"), MASK),
+    (
+        _HAS_DIGIT_RUN,
+        re.compile(r"(?<![\d+])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)"),
+        MASK,
+    ),
     # landlines with their area code: 010-12345678, 0731 8888 1234
-    (re.compile(r"(?<!\d)0\d{2,3}[\s-]\d{3,4}[\s-]?\d{4}(?!\d)"), MASK),
+    (_HAS_DIGIT_RUN, re.compile(r"(?<!\d)0\d{2,3}[\s-]\d{3,4}[\s-]?\d{4}(?!\d)"), MASK),
     # any other run of seven digits or more (single spaces allowed): numbers of all sorts
-    (re.compile(r"(?<![\d+])(?<!\d\.)\+?\d(?:[ ]?\d){6,}(?!\d)(?!\.\d)"), MASK),
+    (
+        _HAS_DIGIT_RUN,
+        re.compile(r"(?<![\d+])(?<!\d\.)\+?\d(?:[ ]?\d){6,}(?!\d)(?!\.\d)"),
+        MASK,
+    ),
     # messaging accounts
     (
+        _has_any("微信", "wechat", "weixin", "qq"),
         re.compile(r"(?i)(?P<keep>(?:微信号?|wechat|weixin|qq号?)[\s:：]*)[A-Za-z0-9_.-]{5,}"),
         r"\g<keep>" + MASK,
     ),
-    # homes: building, unit and room (3号楼2单元501室, 3-2-501, Room 501, Flat 3B)
+    # homes: building, unit and room (3号楼2单元501室, 3栋501, 3-2-501, Room 501, Flat 3B);
+    # not a building alone, nor households counted ("1200户居民")
     (
+        _has_any("室", "号房", "单元", "栋", "幢", "号楼"),
         re.compile(
-            r"(?:\d+\s*(?:号楼|栋|幢|座|单元|层|楼)\s*)*\d+\s*(?:室|号房|户)"
-            r"|(?<![\d-])\d{1,3}-\d{1,2}-\d{3,4}(?![\d-])"
+            r"(?:\d+\s*(?:号楼|栋|幢|座)\s*)?(?:\d+\s*单元\s*)?\d+\s*(?:室|号房)"
+            r"|(?:\d+\s*(?:号楼|栋|幢|座)\s*)?\d+\s*单元\s*\d+(?:\s*[号户])?"
+            r"|\d+\s*(?:号楼|栋|幢)\s*\d{3,4}(?:\s*[号户])?(?!\d)"
         ),
         MASK,
     ),
-    (re.compile(r"(?i)\b(?:room|flat|apt\.?|apartment|suite)\s*#?\s*\d+[a-z]?\b"), MASK),
-    # names: a surname and a title, a self-introduction, English titles and introductions
-    (re.compile(rf"(?:{_SURNAMES})(?:{_TITLES})"), MASK),
+    (_has_any("-"), re.compile(r"(?<![\d-])\d{1,3}-\d{1,2}-\d{3,4}(?![\d-])"), MASK),
     (
+        _has_any("room", "flat", "apt", "suite"),
+        re.compile(r"(?i)\b(?:room|flat|apt\.?|apartment|suite)\s*#?\s*\d+[a-z]?\b"),
+        MASK,
+    ),
+    # names: a surname and a title, a self-introduction, English titles and introductions
+    (_has_any(*_TITLES.split("|")), re.compile(rf"(?:{_SURNAMES})(?:{_TITLES})"), MASK),
+    (
+        _has_any(*_INTRODUCTIONS.split("|")),
         re.compile(
             rf"(?P<keep>(?:{_INTRODUCTIONS})[\s:：是为]*)(?:{_SURNAMES})[\u4e00-\u9fff]{{1,2}}"
         ),
         r"\g<keep>" + MASK,
     ),
-    (re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z][a-z]+(?:[ -][A-Z][a-z]+)?"), MASK),
     (
+        _has_any(*_WEAK_INTRODUCTIONS.split("|")),
+        re.compile(
+            rf"(?P<keep>(?:{_WEAK_INTRODUCTIONS})[\s:：是为]*)"
+            rf"(?:{_SURNAMES})[\u4e00-\u9fff]{{1,2}}{_NAME_ENDS}"
+        ),
+        r"\g<keep>" + MASK,
+    ),
+    (
+        _has_any("Mr", "Ms", "Miss", "Mx", "Dr"),
+        re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z][a-z]+(?:[ -][A-Z][a-z]+)?"),
+        MASK,
+    ),
+    (
+        _has_any("name", "I am", "I'm", "contact"),
         re.compile(
             r"(?P<keep>\b(?:[Mm]y name is|I am|I'm|[Nn]ame:|[Cc]ontact:)\s+)"
             r"[A-Z][a-z]+(?:[ -][A-Z][a-z]+)?"
@@ -321,9 +367,14 @@ def scrub(text: str, *, names: Iterable[str] = ()) -> str:
         kept.append(match.group(0))
         return f"\ue000{len(kept) - 1}\ue001"
 
-    text = _KEEP.sub(hold, text)
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
+    if _HAS_TRACKING_NUMBER.search(text):
+        text = _KEEP.sub(hold, text)
+    tested: dict[re.Pattern[str], bool] = {}
+    for may_match, pattern, replacement in _PATTERNS:
+        if may_match not in tested:
+            tested[may_match] = may_match.search(text) is not None
+        if tested[may_match]:
+            text = pattern.sub(replacement, text)
     for name in names:
         for form in _name_forms(name):
             # Latin names as whole words ("Hua", not the "hua" of "Huaxi Road").

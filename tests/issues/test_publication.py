@@ -217,3 +217,12 @@ def test_a_merged_reports_page_shows_the_surviving_issues_steps_not_its_resident
         f"/track/{duplicate.access_token}/", HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert "Fixed, as told to ***." in body
+
+
+def test_scrubbing_leaves_words_that_only_look_like_names_or_homes():
+    text = scrub(
+        "我是时代中心的业主，本人党费按时缴纳，小区共1200户居民，3栋501室漏水，2单元302，"
+        "70/90户型；我是王芳。"
+    )
+    assert "时代中心" in text and "党费" in text and "1200户居民" in text and "90户型" in text
+    assert "501" not in text and "302" not in text and "王芳" not in text
