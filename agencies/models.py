@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from platform_gov.bilingual import BilingualName
@@ -138,3 +139,50 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.agency.code} ({self.role})"
+
+
+class MembershipChange(models.Model):
+    """One change to who works for which organisation: joined, left, moved to another
+    organisation, or given another role; who made it and when. Append-only: the record of
+    who could see which organisation's cases, and since when.
+
+    Ids and codes are copied, so the row outlives a deleted membership or organisation.
+    """
+
+    class Kind(models.TextChoices):
+        JOINED = "joined", _("Joined")
+        LEFT = "left", _("Left")
+        MOVED = "moved", _("Moved to another organisation")
+        ROLE = "role", _("Role changed")
+
+    kind = models.CharField(_("change"), max_length=16, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    username = models.CharField(_("user name"), max_length=150)
+    from_agency = models.CharField(_("from organisation"), max_length=64, blank=True)
+    to_agency = models.CharField(_("to organisation"), max_length=64, blank=True)
+    from_role = models.CharField(_("from role"), max_length=16, blank=True)
+    to_role = models.CharField(_("to role"), max_length=16, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    via = models.CharField(_("via"), max_length=16, blank=True)  # "admin", "command", ...
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("membership change")
+        verbose_name_plural = _("membership changes")
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.kind} {self.from_agency}→{self.to_agency}"

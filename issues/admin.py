@@ -78,6 +78,7 @@ class IssueAdmin(admin.ModelAdmin):
         "resolved_at",
         "closed_at",
         "reporter",
+        "media_url",  # a partner's link from Open311: shown, not edited
     )
     inlines = [UpdateInline, AttachmentInline]
 

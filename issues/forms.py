@@ -12,6 +12,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from platform_gov.forms import BooleanField
+
 from .models import Attachment, Category
 from .photos import FIELD as PHOTOS_FIELD
 from .photos import photos_prepare
@@ -108,18 +110,28 @@ class ReportForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         help_text=_("We write to you when your issue is answered."),
     )
-    anonymous = forms.BooleanField(
+    anonymous = BooleanField(
         label=_("Report anonymously"),
         required=False,
         help_text=_("Only the dispatch centre will see your contact details."),
     )
-    share_contact_with_partners = forms.BooleanField(
+    share_contact_with_partners = BooleanField(
         label=_("Let enterprise partners on my case (e.g. the utility company) see my contact"),
         required=False,
         initial=False,
         help_text=_(
             "Government offices handling your case see it anyway. Not used when you report "
             "anonymously."
+        ),
+    )
+    keep_private = BooleanField(
+        label=_("Keep my report off public pages"),
+        required=False,
+        initial=False,
+        help_text=_(
+            "Otherwise a summary without your name, phone number or exact address may appear "
+            "in the city's open data. Anonymous reports and sensitive categories are never "
+            "published."
         ),
     )
     photos = PhotosField(

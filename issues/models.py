@@ -55,6 +55,15 @@ class Category(BilingualName):
     service_code = models.CharField(_("Open311 service code"), max_length=64, unique=True)
     description = models.TextField(_("description"), blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # Never published (issues.publication): e.g. women and children, labour disputes. A
+    # private category makes its children private too.
+    private = models.BooleanField(
+        _("private"),
+        default=False,
+        help_text=_("Issues in this category (and the categories under it) are never published."),
+    )
+    # Open311's ``changeset``: the services list changes when a category or its questions do.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["code"]
@@ -97,6 +106,7 @@ class CategoryQuestion(models.Model):
     required = models.BooleanField(_("required"), default=False)
     values = models.JSONField(_("choices"), default=list, blank=True)
     order = models.PositiveIntegerField(_("order"), default=1)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["category", "order", "id"]
@@ -223,6 +233,14 @@ class Issue(models.Model):
     share_contact_with_partners = models.BooleanField(
         _("share my contact with enterprise partners"), default=False
     )
+    # The resident's choice on the form: never on a public page or in open data, whatever
+    # the category (issues.publication).
+    keep_private = models.BooleanField(_("keep my report off public pages"), default=False)
+    # The text the public sees instead of the description, written or approved by staff.
+    public_summary = models.TextField(_("public summary"), max_length=1000, blank=True)
+    # A photo or video a partner's system linked to on an Open311 request (GeoReport v2
+    # ``media_url``): a link only, never fetched by the platform.
+    media_url = models.URLField(_("media link"), max_length=1000, blank=True)
     channel = models.CharField(
         _("channel"), max_length=16, choices=Channel.choices, default=Channel.WEB
     )
@@ -315,6 +333,9 @@ class Update(models.Model):
         "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     note = models.TextField(blank=True)
+    # Staff marked the note for everyone (open data, the tracking page of a merged report),
+    # not only for the resident it answers (issues.publication).
+    published = models.BooleanField(_("published"), default=False)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -53,6 +53,8 @@ def issue_submit(
     require_answers: bool = False,
     photos: Sequence[Photo] = (),
     share_contact_with_partners: bool = False,
+    keep_private: bool = False,
+    media_url: str = "",
 ) -> Issue:
     """File a resident's issue and announce it for routing.
 
@@ -68,8 +70,10 @@ def issue_submit(
     it wrote are deleted before the error propagates (``photos_sweep_orphans`` removes
     those of a caller's transaction rolled back later). ``share_contact_with_partners`` is
     the resident's consent that enterprise partners see the contact; an anonymous report
-    gives none, whatever it says.
+    gives none, whatever it says. ``keep_private`` keeps the issue off every public surface
+    (``issues.publication``); ``media_url`` is a partner's link to a photo, never fetched.
     """
+    issue_check_description(description)
     checked_answers = issue_check_answers(
         category=category, answers=answers or {}, require=require_answers
     )
@@ -88,6 +92,8 @@ def issue_submit(
             contact_email=contact_email.strip(),
             anonymous=anonymous,
             share_contact_with_partners=bool(share_contact_with_partners) and not anonymous,
+            keep_private=bool(keep_private),
+            media_url=media_url.strip(),
             channel=channel,
             priority=priority,
             reporter=reporter if reporter is not None and reporter.is_authenticated else None,
@@ -114,6 +120,20 @@ def issue_submit(
             raise
         return issue
     raise RuntimeError("could not draw a free tracking number")  # pragma: no cover
+
+
+def issue_check_description(description: str) -> None:
+    """Raises ValidationError naming ``description`` when it is longer than the model allows
+    (``full_clean`` checks a CharField's ``max_length``, not a TextField's)."""
+    limit = Issue._meta.get_field("description").max_length
+    if len(description.strip()) > limit:
+        raise ValidationError(
+            {
+                "description": [
+                    _("Ensure this value has at most %(limit)d characters.") % {"limit": limit}
+                ]
+            }
+        )
 
 
 def resident_language() -> str:
@@ -201,14 +221,20 @@ def issue_check_answers(
 
 
 def issue_add_update(
-    *, issue: Issue, kind: str, note: str = "", agency: Agency | None = None
+    *,
+    issue: Issue,
+    kind: str,
+    note: str = "",
+    agency: Agency | None = None,
+    published: bool = False,
 ) -> Update:
     """Add one entry to the resident's public timeline. Callers run it in their transaction.
 
     ``agency`` names the organisation the resident should know about (the one now handling
-    the issue); no person is ever named on the public timeline.
+    the issue); no person is ever named on the public timeline. ``published``: staff marked
+    the note for everyone, not only the resident (``issues.publication``).
     """
-    update = Update(issue=issue, kind=kind, note=note, agency=agency)
+    update = Update(issue=issue, kind=kind, note=note, agency=agency, published=published)
     update.full_clean()
     update.save()
     return update
@@ -295,3 +321,52 @@ def contact_access_record(*, user, issue: Issue, level: str, via: str) -> None:
         issue.contact_name or issue.contact_phone or issue.contact_email
     ):
         ContactAccess.objects.create(user=user, issue=issue, level=level, via=via)
+
+
+# ----------------------------------------------------------------------------- publication
+
+
+def issue_publication_set(
+    *,
+    issue_id: int,
+    public_summary: str | None = None,
+    keep_private: bool | None = None,
+) -> Issue:
+    """Staff's part in the publication policy (``issues.publication``): approve the text the
+    public sees instead of the description (``public_summary``; empty: the scrubbed
+    description again), or withhold the issue from publication (``keep_private=True``).
+
+    Only the dispatcher may call this (the caller asks ``coordination.dispatch.permissions``).
+    Withholding cannot be undone here: a resident's choice and a staff's decision look alike,
+    and neither may be reversed by a click (an administrator can, in the admin). Raises
+    ValidationError naming ``public_summary`` when it is too long, WorkflowError when asked
+    to publish what is withheld.
+    """
+    with transaction.atomic():
+        issue = Issue.objects.select_for_update(of=("self",)).get(pk=issue_id)
+        fields: list[str] = []
+        if public_summary is not None:
+            limit = Issue._meta.get_field("public_summary").max_length
+            summary = public_summary.strip()
+            if len(summary) > limit:
+                raise ValidationError(
+                    {
+                        "public_summary": [
+                            _("Ensure this value has at most %(limit)d characters.")
+                            % {"limit": limit}
+                        ]
+                    }
+                )
+            issue.public_summary = summary
+            fields.append("public_summary")
+        if keep_private is not None:
+            if issue.keep_private and not keep_private:
+                raise WorkflowError(
+                    _("This issue is kept private; only an administrator can publish it."),
+                    code="kept_private",
+                )
+            issue.keep_private = keep_private
+            fields.append("keep_private")
+        if fields:
+            issue.save(update_fields=[*fields, "updated_at"])
+    return issue

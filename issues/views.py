@@ -14,8 +14,9 @@ from platform_gov.pages import act
 from platform_gov.throttling import SubmitThrottle, TrackThrottle, page_rate_limit
 
 from .forms import FeedbackForm, ReopenForm, ReportForm, TrackForm
-from .models import Issue
+from .models import Issue, Update
 from .photos import photo_response
+from .publication import public_timeline
 from .selectors import issue_by_access_token, issue_photo, issue_photos, issue_public_timeline
 from .services import issue_feedback, issue_reopen, issue_reopen_window_open, issue_submit
 
@@ -66,9 +67,18 @@ def track(request: HttpRequest, access_token: str) -> HttpResponse:
     issue = issue_by_access_token(token=access_token)
     can_rate = issue.status == Issue.Status.RESOLVED
     can_reopen = issue_reopen_window_open(issue)
-    # A merged report follows the issue that continues: its status, resolution and timeline
-    # (public entries only, as on any tracking page).
+    # A merged report follows the issue that continues: its status, and of its timeline what
+    # the publication policy lets anyone read (another resident's replies are theirs).
     merged_into = issue.merged_into if issue.status == Issue.Status.MERGED else None
+    merged_timeline = public_timeline(merged_into) if merged_into else []
+    merged_resolution = next(
+        (
+            note
+            for update, note in reversed(merged_timeline)
+            if update.kind == Update.Kind.RESOLVED and note
+        ),
+        "",
+    )
     response = render(
         request,
         "issues/track.html",
@@ -76,7 +86,8 @@ def track(request: HttpRequest, access_token: str) -> HttpResponse:
             "issue": issue,
             "timeline": issue_public_timeline(issue=issue),
             "merged_into": merged_into,
-            "merged_timeline": issue_public_timeline(issue=merged_into) if merged_into else (),
+            "merged_timeline": merged_timeline,
+            "merged_resolution": merged_resolution,
             "feedback_form": FeedbackForm() if can_rate else None,
             "reopen_form": ReopenForm() if can_reopen else None,
             # This report's own photos only: a merged-into issue's are another resident's.

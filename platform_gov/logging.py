@@ -10,7 +10,9 @@ redacted too. What it removes:
 * e-mail addresses;
 * residents' access tokens in paths: ``/track/<token>/…`` (pages and ``/api/v1/track/…``),
   ``/report/submitted/<token>/`` and the tracking form's ``?code=``. Open311's ``tokens/<id>``
-  is a public request token and stays.
+  is a public request token and stays;
+* partners' Open311 keys: ``api_key=…`` in a query string or a form body (the spec's place
+  for it; clients may send ``X-API-Key`` instead, which no access log writes).
 
 Names cannot be recognised by pattern: the code must never log contact fields at all.
 Tracking numbers (``20251128-ABC234``) are not personal and are kept, so support can find a case.
@@ -48,6 +50,8 @@ _TOKEN_IN_PATH = re.compile(
 )
 # The tracking form's query: the pasted link or code.
 _CODE_IN_QUERY = re.compile(r"(?P<prefix>[?&]code=)[^&\s#\"']+")
+# An Open311 partner's key, in a query string or a form body.
+_API_KEY = re.compile(r"(?P<prefix>(?<![\w-])api_key=)(?!\[)[^&\s#\"']+")
 
 
 def _replace(match: re.Match) -> str:
@@ -59,6 +63,7 @@ def redact(text: str) -> str:
     """``text`` with phone numbers, e-mail addresses and access tokens replaced."""
     text = _TOKEN_IN_PATH.sub(rf"\g<prefix>{REDACTED}", text)
     text = _CODE_IN_QUERY.sub(rf"\g<prefix>{REDACTED}", text)
+    text = _API_KEY.sub(rf"\g<prefix>{REDACTED}", text)
     return _PATTERN.sub(_replace, text)
 
 

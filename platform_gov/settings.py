@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "platform_gov.security.PermissionsPolicyMiddleware",
+    # Before the session and everything that queries: NUL and lone surrogates answer 400.
+    "platform_gov.characters.RejectUnstorableCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -334,6 +336,11 @@ SPECTACULAR_SETTINGS = {
         "HandoffKindEnum": "coordination.dispatch.models.Handoff.Kind",
         "AgencyKindEnum": "agencies.models.Agency.Kind",
     },
+    # OpenAPI links (response → next request), which drf-spectacular has no decorator for.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "coordination.api.links.add_links",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     # No badge from the public validator: it would send our schema's address to another site
     # (and the Content-Security-Policy blocks it anyway).
@@ -364,6 +371,10 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rs
 # platform's own network); a deployment whose partners sit on a government intranet may
 # allow private addresses. Loopback and link-local (cloud metadata) stay refused.
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+# Without a broker (``make run``) tasks run in the web process: a webhook delivery then runs
+# on a background thread after the response, never inside the resident's request (a partner
+# that does not answer would hold it for every timeout and retry). Tests deliver in line.
+WEBHOOKS_EAGER_IN_BACKGROUND = env.bool("WEBHOOKS_EAGER_IN_BACKGROUND", default=not TESTING)
 
 # Security headers and cookies: on by default outside development.
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/

@@ -2,12 +2,15 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
+from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from coordination.open311.views import error_response as open311_error
 from issues.account_views import signup
 
-from . import views
+from . import characters, views
 from .security import TokenView
 
 urlpatterns = [
@@ -27,3 +30,19 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400 in the words of the surface asked: Open311's error list, the API's
+    ``{"detail", "code"}``, or the page (``platform_gov.characters`` raises it too)."""
+    unstorable = str(exception) == characters.MESSAGE
+    description = characters.MESSAGE if unstorable else "Bad request."
+    if request.path.startswith("/open311/"):
+        return open311_error(request, 400, description)
+    if request.path.startswith("/api/"):
+        code = characters.CODE if unstorable else "bad_request"
+        return JsonResponse({"detail": description, "code": code}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+handler400 = bad_request

@@ -96,10 +96,23 @@ class ExtensionInputSerializer(ReasonSerializer):
 class ReplyInputSerializer(serializers.Serializer):
     message = serializers.CharField(max_length=5000)
     public = serializers.BooleanField(required=False, default=False)
+    published = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "With `public`: the public may read the reply too (Open311's updates, the "
+            "tracking page of a report merged into this one)."
+        ),
+    )
 
 
 class ResolveInputSerializer(serializers.Serializer):
     resolution = serializers.CharField(max_length=5000)
+    published = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The lead's resolution may be read by the public too (Open311's status notes).",
+    )
 
 
 _ASSIGNMENT_ID = id_parameter("The assignment's id.")
@@ -190,6 +203,7 @@ class AssignmentViewSet(viewsets.GenericViewSet):
             assignment_id=assignment.pk,
             actor=request.user,
             resolution=data["resolution"],
+            published=data["published"],
         )
         return self._answer(assignment.pk)
 
@@ -209,6 +223,7 @@ class AssignmentViewSet(viewsets.GenericViewSet):
             actor=request.user,
             message=data["message"],
             public=data["public"],
+            published=data["published"],
         )
         return self._answer(assignment.pk)
 

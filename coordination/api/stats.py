@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from coordination.dispatch.permissions import can_see_stats
+from coordination.dispatch.permissions import can_see_stats, stats_agency_ids
 from coordination.reporting.selectors import agency_rates
 from platform_gov.openapi import ERROR_400, ERROR_403
 
@@ -99,16 +99,22 @@ class CanSeeStats(permissions.BasePermission):
 
 class AgencyStatsView(APIView):
     """Per agency: the three rates and their companions for assignments received in
-    ``[from, to)``; a date as ``to`` counts that whole day."""
+    ``[from, to)``; a date as ``to`` counts that whole day. Managers see the organisations in
+    their reach (those they manage and every one below), as on the dashboard; the dispatcher
+    and administrators see every one."""
 
     permission_classes = [permissions.IsAuthenticated, CanSeeStats]
 
     @extend_schema(
-        summary="Per-agency rates (managers, dispatcher, administrators)",
+        summary="Per-agency rates (managers: their own reach; dispatcher, administrators: all)",
         parameters=[StatsFilterSerializer],
         responses={200: AgencyRatesSerializer(many=True), 400: ERROR_400, 403: ERROR_403},
     )
     def get(self, request: Request) -> Response:
         period = valid(StatsFilterSerializer, request.query_params)
-        rates = agency_rates(start=period.get("from"), end=period.get("to"))
+        rates = agency_rates(
+            start=period.get("from"),
+            end=period.get("to"),
+            agency_ids=stats_agency_ids(request.user),
+        )
         return Response(AgencyRatesSerializer([r.as_dict() for r in rates], many=True).data)

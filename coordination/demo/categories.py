@@ -139,6 +139,12 @@ SLA_POLICIES: tuple[SLASeed, ...] = (
 )
 
 
+# Never published (issues.publication): a wage claim or a neighbour dispute exposes the
+# resident to the very person complained about, and women's and children's cases are theirs
+# alone. A private category's children are private too.
+PRIVATE_CATEGORIES = frozenset({"labour", "women-children", "neighbour-dispute"})
+
+
 def seed_categories() -> tuple[dict[str, Category], int]:
     categories: dict[str, Category] = {}
     created = 0
@@ -153,6 +159,7 @@ def seed_categories() -> tuple[dict[str, Category], int]:
                 "name_en": seed.name_en,
                 "description": seed.description,
                 "active": True,
+                "private": seed.code in PRIVATE_CATEGORIES,
             },
         )
         categories[seed.code] = category

@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 from issues.models import Issue
+from platform_gov.forms import BooleanField
 
-from .selectors import dispatchable_agencies
+from .selectors import dispatchable_agencies, whistle_agencies
 
 
 class AgencyChoiceField(forms.ModelChoiceField):
@@ -54,6 +55,14 @@ class ResolveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("The resident reads this on the tracking page."),
     )
+    published = BooleanField(
+        label=_("Publish it too"),
+        required=False,
+        help_text=_(
+            "Ticked: the public may read it too (the city's open data, reports merged into "
+            "this one). Leave out names, phone numbers and addresses."
+        ),
+    )
 
 
 # ------------------------------------------------------------------ the case page's actions
@@ -92,7 +101,10 @@ class TransferForm(forms.Form):
 
 
 class AgenciesForm(forms.Form):
-    """Organisations to bring in, and why: co-handling (协办) or the whistle (吹哨报到)."""
+    """Organisations to bring in, and why: co-handling (协办) or the whistle (吹哨报到).
+
+    ``choices`` gives the organisations a form offers (all that may be dispatched to, by
+    default); the service checks the same selector again."""
 
     agencies = AgencyMultipleChoiceField(
         label=_("Organisations"),
@@ -102,13 +114,11 @@ class AgenciesForm(forms.Form):
         help_text=_("Hold Ctrl (or ⌘) to choose more than one."),
     )
     reason = _reason(_("Reason"))
-    kinds: tuple[str, ...] = ()
+    choices = staticmethod(dispatchable_agencies)
 
     def __init__(self, *args, agency: Agency | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        agencies = dispatchable_agencies().order_by("kind", "code")
-        if self.kinds:
-            agencies = agencies.filter(kind__in=self.kinds)
+        agencies = self.choices().order_by("kind", "code")
         if agency is not None:
             agencies = agencies.exclude(pk=agency.pk)
         self.fields["agencies"].queryset = agencies
@@ -119,7 +129,8 @@ class CohandleForm(AgenciesForm):
 
 
 class WhistleForm(AgenciesForm):
-    kinds = (Agency.Kind.GOVERNMENT_DEPARTMENT,)
+    # The departments a whistle may summon: the selector the service checks with.
+    choices = staticmethod(whistle_agencies)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -139,7 +150,7 @@ class ReplyForm(forms.Form):
     message = forms.CharField(
         label=_("Message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    public = forms.BooleanField(
+    public = BooleanField(
         label=_("Visible to the resident"),
         required=False,
         help_text=_(
@@ -147,6 +158,20 @@ class ReplyForm(forms.Form):
             "Not ticked: an internal note for the handlers only."
         ),
     )
+    published = BooleanField(
+        label=_("Publish it too"),
+        required=False,
+        help_text=_(
+            "Ticked with the box above: the public may read the reply too (the city's open "
+            "data, reports merged into this one). Leave out names, phone numbers and addresses."
+        ),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("published") and not data.get("public"):
+            self.add_error("published", _("Only a reply to the resident can be published."))
+        return data
 
 
 # ------------------------------------------------------------------ the dispatcher's decisions
@@ -186,6 +211,27 @@ class IssueNumberField(forms.CharField):
         if issue is None:
             raise forms.ValidationError(_("No issue has this tracking number."))
         return issue
+
+
+class PublicationForm(forms.Form):
+    """The dispatcher's part in what the public sees of an issue (``issues.publication``)."""
+
+    public_summary = forms.CharField(
+        label=_("Public summary"),
+        max_length=Issue._meta.get_field("public_summary").max_length,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "What the public reads instead of the resident's description. Leave it empty to "
+            "publish the description with phone numbers, ID numbers, e-mail addresses, room "
+            "numbers and names removed."
+        ),
+    )
+    keep_private = BooleanField(
+        label=_("Withhold from publication"),
+        required=False,
+        help_text=_("Only an administrator can publish it again."),
+    )
 
 
 class MergeForm(forms.Form):

@@ -12,7 +12,9 @@ Every page and endpoint asks here, and nothing else filters by hand:
 - **coordination requests** (:func:`request_for_user`): the dispatcher's alone;
 - **contact data** (:func:`contact_level`): full, masked or none, by role on the case;
 - **photos**: through the issue (``issue_for_user``), never by their own id;
-- **figures** (:func:`can_see_stats`) and **webhooks** (:func:`managed_agency_ids`).
+- **figures** (:func:`can_see_stats`, whose: :func:`stats_agency_ids`) and **webhooks**
+  (:func:`managed_agency_ids`);
+- **publication** (:func:`can_edit_publication`): who approves what the public sees.
 
 What a user may not see answers 404 (``Http404``), whether it exists or not, so that its
 existence does not leak.
@@ -171,6 +173,20 @@ def mask_phone(phone: str) -> str:
 def can_see_stats(user: User) -> bool:
     """Managers of any organisation, the dispatcher and administrators see the rates."""
     return is_dispatcher(user) or bool(access_for(user).managed_ids)
+
+
+def stats_agency_ids(user: User) -> frozenset[int] | None:
+    """Whose rates ``user`` may see: every organisation's (None) for the dispatcher and
+    administrators, a manager's reach (those they manage and every one below) otherwise."""
+    if is_dispatcher(user):
+        return None
+    return access_for(user).reach_ids if access_for(user).managed_ids else frozenset()
+
+
+def can_edit_publication(user: User) -> bool:
+    """The dispatcher approves the public summary of an issue, or withholds it from
+    publication (``issues.publication``)."""
+    return is_dispatcher(user)
 
 
 def managed_agency_ids(user: User) -> list[int]:

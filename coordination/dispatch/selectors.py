@@ -53,6 +53,17 @@ def dispatchable_agencies() -> QuerySet[Agency]:
     return Agency.objects.filter(active=True).exclude(kind=Agency.Kind.DISPATCH_CENTRE)
 
 
+# Whom a street office's whistle (吹哨报到) summons: the government's own departments, whose
+# staff must report to the place. Enterprise partners, party and mass organisations and
+# communities join a case through the dispatcher (co-handling), never by a whistle.
+WHISTLE_KINDS = (Agency.Kind.GOVERNMENT_DEPARTMENT,)
+
+
+def whistle_agencies() -> QuerySet[Agency]:
+    """The organisations a whistle may summon: the page's choices and the service's check."""
+    return dispatchable_agencies().filter(kind__in=WHISTLE_KINDS)
+
+
 def assignments_overdue(*, now=None) -> QuerySet[Assignment]:
     """Active assignments past a deadline: the response one while pending, else resolution."""
     now = now or timezone.now()

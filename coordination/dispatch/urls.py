@@ -42,4 +42,9 @@ urlpatterns = [
         name="issue_escalate",
     ),
     path("dispatch/merge/", dispatcher.issue_merge_view, name="issue_merge"),
+    path(
+        "dispatch/issues/<int:issue_id>/publication/",
+        dispatcher.issue_publication_view,
+        name="issue_publication",
+    ),
 ]

@@ -69,14 +69,21 @@ def open311_request_submit(
     email: str = "",
     phone: str = "",
     answers: dict | None = None,
+    address_id: str = "",
+    media_url: str = "",
 ) -> Issue:
     """File an Open311 service request as an issue (channel ``open311``), routed like any other.
 
-    The title is the start of the description, or the service's name when there is none.
-    Raises ``django.core.exceptions.ValidationError`` naming the issue's fields.
+    The title is the start of the description, or the service's name when there is none. An
+    ``address_id`` (the jurisdiction's address register's id) is kept in the address for the
+    dispatcher, who places it; ``media_url`` is kept as a link, never fetched. Raises
+    ``django.core.exceptions.ValidationError`` naming the issue's fields.
     """
     description = description.strip()
     title = description.splitlines()[0][:TITLE_LENGTH].strip() if description else ""
+    address = address.strip()
+    if address_id:
+        address = f"{address} (address_id {address_id})" if address else f"address_id {address_id}"
     return issue_submit(
         title=title or category.name,
         description=description or category.name,
@@ -84,6 +91,7 @@ def open311_request_submit(
         lat=lat,
         lon=lon,
         address=address,
+        media_url=media_url,
         contact_name=" ".join(part for part in (first_name.strip(), last_name.strip()) if part),
         contact_email=email,
         contact_phone=phone,

@@ -25,4 +25,6 @@ urlpatterns = [
         views.service_request_updates,
         name="service-request-updates",
     ),
+    # Anything else (another format, a typo): the spec's error list, not an HTML page.
+    re_path(r"^(?P<rest>.*)$", views.unknown, name="unknown"),
 ]

@@ -28,7 +28,8 @@ from coordination.dispatch.models import Assignment, DeadlineEvent
 from coordination.dispatch.selectors import dispatch_centre
 from platform_gov.celery import enqueue_after_commit
 
-from .tasks import notify_agency, notify_resident, webhook_deliver
+from .background import webhook_deliver_after_commit
+from .tasks import notify_agency, notify_resident
 from .webhooks.services import assignment_payload, webhook_deliveries_record
 
 
@@ -56,7 +57,7 @@ def _webhook(*, agency_id: int, event: str, assignment_id: int) -> None:
         return assignment_payload(assignment, occurred_at=occurred_at)
 
     for delivery in webhook_deliveries_record(agency_id=agency_id, event=event, payload=payload):
-        enqueue_after_commit(webhook_deliver, delivery_id=delivery.pk)
+        webhook_deliver_after_commit(delivery.pk)
 
 
 def on_issue_dispatched(*, issue_id: int, agency_id: int) -> None:

@@ -52,6 +52,14 @@ class IssueSubmitSerializer(serializers.Serializer):
             "company) see the contact. Ignored when the report is anonymous."
         ),
     )
+    keep_private = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "The resident's choice to keep the report off every public page and out of the "
+            "open data (Open311), whatever its category."
+        ),
+    )
     channel = serializers.ChoiceField(
         choices=Issue.Channel.choices, required=False, default=Issue.Channel.WEB
     )

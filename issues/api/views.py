@@ -7,8 +7,10 @@ never comes out: the tracking answer is the public timeline only.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
+from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -24,7 +26,8 @@ from platform_gov.errors import field_errors
 from platform_gov.openapi import DETAIL_SCHEMA, ERROR_400, ERROR_404, ERROR_429
 from platform_gov.throttling import SubmitThrottle, TrackThrottle
 
-from ..models import Issue
+from ..models import Category, Issue
+from ..photos import Photo
 from ..selectors import category_choices, issue_by_access_token
 from ..services import issue_feedback, issue_reopen, issue_submit
 from .schema import ACCESS_TOKEN_PARAMETER
@@ -47,7 +50,6 @@ IDEMPOTENCY_CLAIM_TTL = 60
 IDEMPOTENCY_WAIT = 5.0
 IDEMPOTENCY_POLL = 0.05
 IDEMPOTENCY_KEY_MAX = 255
-_PENDING = "pending"
 
 
 class CategoryListView(ListAPIView):
@@ -61,32 +63,75 @@ class CategoryListView(ListAPIView):
         return category_choices()
 
 
-def _idempotency_cache_key(key: str) -> str:
+def _idempotency_scope(request: Request) -> str:
+    """Whose keys these are: the signed-in caller's own, or the anonymous callers' shared
+    space, where the body's fingerprint tells one caller's retry from another's report."""
+    return f"user:{request.user.pk}" if request.user.is_authenticated else "anonymous"
+
+
+def _idempotency_cache_key(scope: str, key: str) -> str:
     # Hashed: the client's key is arbitrary text, cache keys are not.
-    return "api:issue-submit:" + hashlib.sha256(key.encode()).hexdigest()
+    return "api:issue-submit:v2:" + hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
 
 
-def _wait_for_issue(cache_key: str) -> int | None:
-    """The issue id another request with the same key files, once it has (or None)."""
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Category):
+        return value.code
+    if isinstance(value, Photo):
+        return value.sha256
+    if isinstance(value, list | tuple):
+        return [_canonical(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    return value
+
+
+def idempotency_fingerprint(data: dict) -> str:
+    """The SHA-256 of the validated body in a canonical form (photos by their content), so
+    a retry of the same report matches whatever its encoding (JSON, form, multipart)."""
+    canonical = json.dumps(_canonical(data), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _wait_for_issue(cache_key: str, fingerprint: str) -> int | None:
+    """The issue id another request with the same key and body files, once it has (or
+    None)."""
     deadline = time.monotonic() + IDEMPOTENCY_WAIT
     while True:
         value = cache.get(cache_key)
-        if value is None:
+        if not isinstance(value, dict) or value.get("fingerprint") != fingerprint:
             return None  # the other request failed and released the key
-        if value != _PENDING:
-            return int(value)
+        if value.get("issue_id") is not None:
+            return int(value["issue_id"])
         if time.monotonic() >= deadline:
             return None
         time.sleep(IDEMPOTENCY_POLL)
 
 
+def _key_reused() -> Response:
+    return Response(
+        {
+            "detail": _(
+                "This Idempotency-Key was used for a different request: use a new key for a "
+                "new report."
+            ),
+            "code": "idempotency_key_reused",
+        },
+        status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+    )
+
+
 def issue_submit_response(request: Request) -> Response:
     """File an issue: ``201 {"id", "tracking_number", "access_token", "status"}``.
 
-    With an ``Idempotency-Key`` header, the same key within 24 hours answers the same issue
-    (201, the same body) instead of filing another. A request whose twin is still being
-    filed waits up to five seconds for it, then answers 409. Shared by the view below and
-    the staff's ``/api/v1/issues/`` collection, which owns the path for GET.
+    With an ``Idempotency-Key`` header (the IETF ``Idempotency-Key`` draft), the same key
+    with the same body within 24 hours answers the same issue (201, the same body) instead
+    of filing another. Keys belong to the caller: a signed-in caller's to that user, an
+    anonymous caller's to the key and the body's fingerprint together, so nobody receives
+    another's issue (and its access token) or makes another's report vanish; the same key
+    with a different body answers 422. A request whose twin is still being filed waits up
+    to five seconds for it, then answers 409. Shared by the view below and the staff's
+    ``/api/v1/issues/`` collection, which owns the path for GET.
     """
     body = IssueSubmitWithPhotosSerializer(data=request.data)
     body.is_valid(raise_exception=True)
@@ -98,14 +143,20 @@ def issue_submit_response(request: Request) -> Response:
         )
     if not key:
         return _submit(request, body.validated_data)
-    cache_key = _idempotency_cache_key(key)
+    cache_key = _idempotency_cache_key(_idempotency_scope(request), key)
+    fingerprint = idempotency_fingerprint(body.validated_data)
     try:
-        claimed = cache.add(cache_key, _PENDING, timeout=IDEMPOTENCY_CLAIM_TTL)
+        claimed = cache.add(
+            cache_key, {"fingerprint": fingerprint, "issue_id": None}, timeout=IDEMPOTENCY_CLAIM_TTL
+        )
+        held = None if claimed else cache.get(cache_key)
     except Exception:  # a cache outage must not cost the resident the report
         logger.warning("cache unavailable: filing without Idempotency-Key", exc_info=True)
         return _submit(request, body.validated_data)
     if not claimed:
-        issue_id = _wait_for_issue(cache_key)
+        if isinstance(held, dict) and held.get("fingerprint") != fingerprint:
+            return _key_reused()
+        issue_id = _wait_for_issue(cache_key, fingerprint)
         issue = Issue.objects.filter(pk=issue_id).first() if issue_id else None
         if issue is None:
             return Response(
@@ -120,7 +171,11 @@ def issue_submit_response(request: Request) -> Response:
         raise
     try:
         if response.status_code == status.HTTP_201_CREATED:
-            cache.set(cache_key, response.data["id"], timeout=IDEMPOTENCY_TTL)
+            cache.set(
+                cache_key,
+                {"fingerprint": fingerprint, "issue_id": response.data["id"]},
+                timeout=IDEMPOTENCY_TTL,
+            )
         else:
             cache.delete(cache_key)
     except Exception:  # the issue is filed; only a repeat of this key could now file another
@@ -140,9 +195,12 @@ def _submit(request: Request, data: dict) -> Response:
 issue_submit_schema = extend_schema(
     summary="File an issue (no login needed)",
     description=(
-        "Files a resident's issue. With an `Idempotency-Key` header, the same key within 24 "
-        "hours answers the same issue (201, the same body) instead of filing another; a "
-        "request whose twin is still being filed waits up to five seconds, then answers 409.\n\n"
+        "Files a resident's issue. With an `Idempotency-Key` header, the same key and the "
+        "same body within 24 hours answer the same issue (201, the same body) instead of "
+        "filing another. Keys are the caller's own (a signed-in user's, or for anonymous "
+        "callers the key with the body's fingerprint): the same key with a different body "
+        "answers 422. A request whose twin is still being filed waits up to five seconds, "
+        "then answers 409.\n\n"
         "Photos (`photos`, up to three files) need `multipart/form-data`; the other fields "
         "are the same in JSON, form and multipart bodies."
     ),
@@ -157,7 +215,10 @@ issue_submit_schema = extend_schema(
             {"type": "string", "maxLength": IDEMPOTENCY_KEY_MAX},
             OpenApiParameter.HEADER,
             required=False,
-            description="Any text up to 255 characters; repeats answer the same issue.",
+            description=(
+                "Any text up to 255 characters; a repeat with the same body answers the same "
+                "issue, with another body 422."
+            ),
         )
     ],
     responses={
@@ -166,6 +227,7 @@ issue_submit_schema = extend_schema(
         409: OpenApiResponse(
             DETAIL_SCHEMA, description="A request with this key is still being filed."
         ),
+        422: OpenApiResponse(DETAIL_SCHEMA, description="This key was used with a different body."),
         429: ERROR_429,
     },
 )

@@ -794,7 +794,7 @@ def test_stats_are_for_managers_dispatchers_and_administrators(city, issue):
     assert client_for(city["lead"]).get("/api/v1/stats/agencies/").status_code == 403
     assert client_for().get("/api/v1/stats/agencies/").status_code in (401, 403)
     rows = {
-        r["agency"]: r for r in client_for(city["manager"]).get("/api/v1/stats/agencies/").json()
+        r["agency"]: r for r in client_for(city["dispatcher"]).get("/api/v1/stats/agencies/").json()
     }
     assert {
         "agency",
@@ -808,6 +808,13 @@ def test_stats_are_for_managers_dispatchers_and_administrators(city, issue):
     } <= set(rows["housing"])
     assert rows["housing"]["assigned"] == 1
     assert "centre" not in rows
+
+
+def test_a_manager_sees_the_rates_of_their_own_reach_only(city, issue):
+    """The police's manager sees the police's rates, not housing's (as on the dashboard)."""
+    response = client_for(city["manager"]).get("/api/v1/stats/agencies/")
+    assert response.status_code == 200
+    assert [row["agency"] for row in response.json()] == ["police"]
 
 
 def test_stats_take_a_period_by_dates_or_datetimes(city, issue):

@@ -119,3 +119,43 @@ def test_docs_page_uses_only_local_static(client):
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert assets
     assert all(asset.startswith("/static/") for asset in assets), assets
+
+
+def _operations(schema: dict) -> dict[str, dict]:
+    return {
+        operation["operationId"]: operation
+        for item in schema["paths"].values()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    }
+
+
+def test_links_chain_create_to_act_and_name_real_operations_and_parameters(schema):
+    """OpenAPI links (``coordination.api.links``) let clients and Schemathesis' stateful
+    phase feed one answer's ids into the next request."""
+    operations = _operations(schema)
+    links = {
+        (source, status, name): link
+        for source, operation in operations.items()
+        for status, response in operation["responses"].items()
+        for name, link in response.get("links", {}).items()
+    }
+    for (source, _status, name), link in links.items():
+        target = operations[link["operationId"]]
+        names = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
+        assert set(link["parameters"]) <= names, (source, name)
+        for expression in link["parameters"].values():
+            assert expression.startswith(("$response.body#/", "$request.path.")), expression
+    targets = {(s, link["operationId"]) for (s, _status, _n), link in links.items()}
+    # Filing leads to the dispatcher's acts and the resident's tracking link;
+    assert ("issues_create", "issues_dispatch_create") in targets
+    assert ("issues_create", "track_reopen_create") in targets
+    # the queue to staff's acts; a staff's request to the dispatcher's decision.
+    assert ("assignments_list", "assignments_accept_create") in targets
+    assert ("assignments_accept_create", "assignments_resolve_create") in targets
+    assert ("assignments_bounce_create", "coordination_requests_approve_create") in targets
+    # Every operation with a path parameter can be reached from some answer.
+    reachable = {target for _source, target in targets}
+    for operation_id, operation in operations.items():
+        if any(p["in"] == "path" for p in operation.get("parameters", [])):
+            assert operation_id in reachable, f"no link leads to {operation_id}"

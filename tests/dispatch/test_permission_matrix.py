@@ -694,6 +694,18 @@ def _rows() -> list[Row]:
             location=to_dispatch,
         ),
         page_post(
+            "coordination:issue_publication",
+            "/dispatch/issues/<X>/publication/",
+            lambda w: f"/dispatch/issues/{w.issues['X'].pk}/publication/",
+            lambda w, role: {"public_summary": "A street lamp is out."},
+            allowed=DISPATCH_AREA,
+            area=DISPATCH_AREA,
+            done=lambda w, role: Issue.objects.filter(
+                pk=w.issues["X"].pk, public_summary="A street lamp is out."
+            ).exists(),
+            location=to_case_x,
+        ),
+        page_post(
             "coordination:issue_merge",
             "/dispatch/merge/",
             lambda w: "/dispatch/merge/",
@@ -847,6 +859,22 @@ def _rows() -> list[Row]:
             )
             for key in ("X", "Y", "Z")
         ],
+        api(
+            "api-issue-publication",
+            "/api/v1/issues/<X>/publication/",
+            lambda w: f"/api/v1/issues/{w.issues['X'].pk}/publication/",
+            allowed=SEES["X"],
+        ),
+        api_post(
+            "api-issue-publication",
+            "/api/v1/issues/<X>/publication/ (POST)",
+            lambda w: f"/api/v1/issues/{w.issues['X'].pk}/publication/",
+            lambda w, role: {"public_summary": "A street lamp is out."},
+            allowed=DISPATCH_AREA,
+            done=lambda w, role: Issue.objects.filter(
+                pk=w.issues["X"].pk, public_summary="A street lamp is out."
+            ).exists(),
+        ),
         api(
             "api-issue-handoffs",
             "/api/v1/issues/<X>/handoffs/",
@@ -1047,15 +1075,32 @@ def _rows() -> list[Row]:
                 ok=200,
                 done=filed_by_open311,
             ),
-            *[
-                public(
-                    page,
-                    "open311:request",
-                    f"/open311/v2/requests/<{key}>.{fmt}",
-                    lambda w, fmt=fmt, key=key: f"/open311/v2/requests/{w.number(key)}.{fmt}",
-                )
-                for key in ("X", "Z")
-            ],
+            public(
+                page,
+                "open311:request",
+                f"/open311/v2/requests/<X>.{fmt}",
+                lambda w, fmt=fmt: f"/open311/v2/requests/{w.number('X')}.{fmt}",
+            ),
+            # Z was reported anonymously: the publication policy keeps it out of open data.
+            page(
+                "open311:request",
+                f"/open311/v2/requests/<Z>.{fmt}",
+                lambda w, fmt=fmt: f"/open311/v2/requests/{w.number('Z')}.{fmt}",
+                allowed=frozenset(),
+                anonymous=404,
+                signed_in=404,
+                public=True,
+            ),
+            # Any other path under /open311/v2/: the spec's error list, for everyone.
+            page(
+                "open311:unknown",
+                f"/open311/v2/services.csv ({fmt})",
+                lambda w: "/open311/v2/services.csv",
+                allowed=frozenset(),
+                anonymous=404,
+                signed_in=404,
+                public=True,
+            ),
             public(
                 page,
                 "open311:token",

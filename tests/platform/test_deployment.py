@@ -60,3 +60,11 @@ def test_beat_runs_once_and_schedules_the_routing_sweep():
     assert "deploy" not in SERVICES["beat"] or SERVICES["beat"]["deploy"].get("replicas", 1) == 1
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "coordination.dispatch.tasks.issues_route_stale" in tasks
+
+
+def test_the_stack_trusts_its_one_proxy_and_only_the_proxy_reaches_gunicorn():
+    """Behind the README's TLS proxy every client was the proxy's address: five wrong
+    passwords locked a user city-wide and filing was capped city-wide."""
+    for service in APP_SERVICES:
+        assert SERVICES[service]["environment"]["TRUSTED_PROXIES"] == "${TRUSTED_PROXIES:-1}"
+    assert all(port.startswith("127.0.0.1:") for port in SERVICES["web"]["ports"])

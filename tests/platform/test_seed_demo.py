@@ -17,6 +17,7 @@ from coordination.dispatch.models import Assignment
 from coordination.rules.models import RuleSet
 from coordination.rules.validation import ruleset_problems
 from issues.models import Category, Issue
+from issues.publication import private_category_ids
 from issues.services import issue_submit
 
 pytestmark = pytest.mark.django_db
@@ -247,3 +248,13 @@ def test_the_demo_resident_has_an_account_and_no_organisation(seeded, client):
     assert not resident.is_staff and not resident.memberships.exists()
     client.force_login(resident)
     assert client.get("/accounts/welcome/")["Location"] == "/my/issues/"
+
+
+def test_the_demo_keeps_sensitive_categories_private(seeded):
+    """Labour disputes, women's and children's rights and neighbour disputes are never
+    published (issues.publication), nor are the categories under them."""
+    private = set(
+        Category.objects.filter(pk__in=private_category_ids()).values_list("code", flat=True)
+    )
+    assert {"labour", "unpaid-wages", "social-insurance", "women-children"} <= private
+    assert "street-light" not in private

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from platform_gov.errors import WorkflowError
 
 from ..events import Event, publish
 from ..models import Assignment, Handoff
+from ..selectors import whistle_agencies
 from ..transitions import ASSIGNMENT, ISSUE
 from .common import (
     active_agency_ids,
@@ -80,13 +82,15 @@ def assignment_accept(*, assignment_id: int, actor: AbstractBaseUser) -> Assignm
 
 
 def assignment_resolve(
-    *, assignment_id: int, actor: AbstractBaseUser, resolution: str
+    *, assignment_id: int, actor: AbstractBaseUser, resolution: str, published: bool = False
 ) -> Assignment:
     """Record an agency's resolution: accepted → done.
 
     The issue is resolved when its lead assignment is (publishing ``issue.resolved``); a
-    co-handler's resolution is its own share only. Raises WorkflowError unless the
-    assignment is accepted, or when the resolution is empty.
+    co-handler's resolution is its own share only. ``published``: the lead's resolution may
+    also be read by the public (open data, merged reports' tracking pages), not only by the
+    resident (``issues.publication``). Raises WorkflowError unless the assignment is
+    accepted, or when the resolution is empty.
     """
     resolution = require_text(resolution, _("Say how the issue was resolved."))
     with transaction.atomic():
@@ -112,7 +116,9 @@ def assignment_resolve(
             issue.resolution = resolution
             issue.resolved_at = now
             issue.save(update_fields=["status", "resolution", "resolved_at", "updated_at"])
-            issue_add_update(issue=issue, kind=Update.Kind.RESOLVED, note=resolution)
+            issue_add_update(
+                issue=issue, kind=Update.Kind.RESOLVED, note=resolution, published=published
+            )
             publish(
                 Event.ISSUE_RESOLVED,
                 issue_id=issue.pk,
@@ -126,18 +132,38 @@ def assignment_resolve(
             from_agency=assignment.agency,
             actor=actor,
             note=resolution,
-            details={"role": assignment.role, "in_time": not is_late(assignment.due_at, now)},
+            details={
+                "role": assignment.role,
+                "in_time": not is_late(assignment.due_at, now),
+                **(
+                    {"published": True}
+                    if published and assignment.role == Assignment.Role.LEAD
+                    else {}
+                ),
+            },
             at=now,
         )
     return assignment
 
 
 def assignment_reply(
-    *, assignment_id: int, actor: AbstractBaseUser, message: str, public: bool
+    *,
+    assignment_id: int,
+    actor: AbstractBaseUser,
+    message: str,
+    public: bool,
+    published: bool = False,
 ) -> Handoff:
     """A reply to the resident (public: on the tracking page, and by e-mail) or a note that
-    only the handlers of the issue see. Allowed while the assignment is active or done."""
+    only the handlers of the issue see. Allowed while the assignment is active or done.
+
+    ``published`` marks a reply to the resident for everyone too (open data, the tracking page
+    of a report merged into this one: ``issues.publication``); an internal note cannot be
+    published (ValidationError naming ``published``).
+    """
     message = require_text(message, _("Write the message."))
+    if published and not public:
+        raise ValidationError({"published": [_("Only a reply to the resident can be published.")]})
     with transaction.atomic():
         assignment = locked_assignment(assignment_id)
         if assignment.status not in (*Assignment.ACTIVE_STATUSES, Assignment.Status.DONE):
@@ -149,7 +175,7 @@ def assignment_reply(
             from_agency=assignment.agency,
             actor=actor,
             note=message,
-            details={"public": public},
+            details={"public": public, **({"published": True} if published else {})},
         )
         if public:
             issue_add_update(
@@ -157,6 +183,7 @@ def assignment_reply(
                 kind=Update.Kind.REPLIED,
                 note=message,
                 agency=assignment.agency,
+                published=published,
             )
             publish(Event.ISSUE_REPLIED, issue_id=assignment.issue_id)
     return handoff
@@ -167,9 +194,12 @@ def assignment_whistle(
 ) -> list[Assignment]:
     """A street office summons departments to a place (吹哨报到).
 
-    Only a street office holding an active assignment may whistle. Each summoned department
-    gets a co-handling assignment that must be accepted within ``WHISTLE_RESPONSE``; their
-    acceptance time is its response time. One ``whistle`` Handoff names them all.
+    Only a street office holding an active assignment may whistle, and only government
+    departments may be summoned (``selectors.whistle_agencies``, the page's choices too):
+    naming another organisation raises WorkflowError (``not_a_department``), whichever
+    interface asked. Each summoned department gets a co-handling assignment that must be
+    accepted within ``WHISTLE_RESPONSE``; their acceptance time is its response time. One
+    ``whistle`` Handoff names them all.
     """
     reason = require_text(reason, _("Say what the departments are summoned for."))
     with transaction.atomic():
@@ -181,6 +211,15 @@ def assignment_whistle(
             )
         issue = locked_issue(assignment.issue_id)
         summoned = agencies_by_code(agencies, exclude=list(active_agency_ids(issue)))
+        eligible = set(
+            whistle_agencies().filter(pk__in=[a.pk for a in summoned]).values_list("pk", flat=True)
+        )
+        if refused := [a.code for a in summoned if a.pk not in eligible]:
+            raise WorkflowError(
+                _("A whistle summons government departments only, not: %(codes)s")
+                % {"codes": ", ".join(refused)},
+                code="not_a_department",
+            )
         if not summoned:
             raise WorkflowError(
                 _("Name at least one department not already on the case."),

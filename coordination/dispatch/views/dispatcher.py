@@ -14,9 +14,17 @@ from django.views.decorators.http import require_POST
 
 from agencies.models import Agency
 from issues.models import Issue
+from issues.services import issue_publication_set
 from platform_gov.pages import act, form_error_messages
 
-from ..forms import ApproveForm, DispatchForm, EscalateForm, MergeForm, RejectForm
+from ..forms import (
+    ApproveForm,
+    DispatchForm,
+    EscalateForm,
+    MergeForm,
+    PublicationForm,
+    RejectForm,
+)
 from ..models import CoordinationRequest, Handoff
 from ..permissions import issue_for_user, request_for_user
 from ..selectors import assignments_overdue, dispatchable_agencies, requests_open, triage_queue
@@ -217,3 +225,21 @@ def issue_merge_view(request: HttpRequest) -> HttpResponse:
     except Issue.DoesNotExist:  # deleted between the form's check and the lock
         messages.error(request, _("No such issue."))
     return redirect("coordination:dispatch")
+
+
+@require_POST
+@dispatcher_required
+def issue_publication_view(request: HttpRequest, issue_id: int) -> HttpResponse:
+    """The case page's publication form: approve the public summary, or withhold the issue."""
+    issue = issue_for_user(user=request.user, issue_id=issue_id)
+    act(
+        request,
+        PublicationForm(request.POST),
+        lambda data: issue_publication_set(
+            issue_id=issue.pk,
+            public_summary=data["public_summary"],
+            keep_private=True if data["keep_private"] else None,
+        ),
+        _("%(number)s: what the public sees was saved.") % {"number": issue.tracking_number},
+    )
+    return redirect("coordination:staff_issue", issue_id=issue.pk)

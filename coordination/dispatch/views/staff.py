@@ -16,14 +16,17 @@ from django.views.decorators.http import require_POST
 
 from agencies.models import Agency
 from issues.photos import photo_response
+from issues.publication import REFUSAL_LABELS, public_place, public_summary, publication_refusal
 from issues.selectors import issue_photo, issue_public_timeline
 from issues.services import contact_access_record
+from platform_gov.forms import CheckboxInput
 from platform_gov.pages import act
 
 from ..forms import (
     AgenciesForm,
     CohandleForm,
     ExtensionForm,
+    PublicationForm,
     ReasonForm,
     ReplyForm,
     ResolveForm,
@@ -34,6 +37,7 @@ from ..models import Assignment
 from ..permissions import (
     access_for,
     assignment_for_user,
+    can_edit_publication,
     contact_level,
     issue_for_user,
     mask_phone,
@@ -139,8 +143,26 @@ def staff_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
             "contact": contact,
             "masked_phone": mask_phone(issue.contact_phone) if contact == "masked" else "",
             "now": now,
+            "publication": _publication(request, issue),
         },
     )
+
+
+def _publication(request: HttpRequest, issue) -> dict:
+    """What the public sees of the case (``issues.publication``), and for the dispatcher the
+    form to approve its summary or withhold it."""
+    refusal = publication_refusal(issue)
+    return {
+        "refusal": REFUSAL_LABELS[refusal] if refusal else "",
+        "summary": public_summary(issue),
+        "area": public_place(issue).area_name,
+        "form": PublicationForm(
+            initial={"public_summary": issue.public_summary, "keep_private": issue.keep_private},
+            auto_id="id_publication_%s",
+        )
+        if can_edit_publication(request.user)
+        else None,
+    }
 
 
 @login_required
@@ -177,7 +199,10 @@ ASSIGNMENT_ACTIONS: dict[str, AssignmentAction] = {
     "resolve": AssignmentAction(
         ResolveForm,
         lambda actor, a, data: assignments.assignment_resolve(
-            assignment_id=a.pk, actor=actor, resolution=data["resolution"]
+            assignment_id=a.pk,
+            actor=actor,
+            resolution=data["resolution"],
+            published=data["published"],
         ),
         lambda request: _("Resolved %(number)s."),
     ),
@@ -228,11 +253,15 @@ ASSIGNMENT_ACTIONS: dict[str, AssignmentAction] = {
     "reply": AssignmentAction(
         ReplyForm,
         lambda actor, a, data: assignments.assignment_reply(
-            assignment_id=a.pk, actor=actor, message=data["message"], public=data["public"]
+            assignment_id=a.pk,
+            actor=actor,
+            message=data["message"],
+            public=data["public"],
+            published=data["published"],
         ),
         lambda request: (
             _("%(number)s: the reply is on the resident's tracking page.")
-            if request.POST.get("public") in ("on", "true", "1")
+            if CheckboxInput().value_from_datadict(request.POST, None, "public")
             else _("%(number)s: the note was added for the handlers.")
         ),
     ),

@@ -11,7 +11,13 @@ import urllib.request
 
 from .addresses import address_problem
 
+# Short, so a partner that does not answer (a black-hole address) costs a worker seconds:
+# each address gets CONNECT_TIMEOUT_SECONDS to accept the connection, and at most
+# MAX_ADDRESSES of a name's addresses are tried; the answer must come within
+# TIMEOUT_SECONDS of each read. A failed attempt is retried later with backoff.
+CONNECT_TIMEOUT_SECONDS = 3
 TIMEOUT_SECONDS = 10
+MAX_ADDRESSES = 2
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -35,14 +41,16 @@ def _checked_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_
         if problem := address_problem(host, sockaddr[0]):
             raise RefusedAddress(f"{host} → {sockaddr[0]}: {problem}")
     error: OSError | None = None
-    for family, kind, proto, _name, sockaddr in infos:
+    for family, kind, proto, _name, sockaddr in infos[:MAX_ADDRESSES]:
         sock = socket.socket(family, kind, proto)
         try:
-            if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
-                sock.settimeout(timeout)
+            read_timeout = None if timeout is socket._GLOBAL_DEFAULT_TIMEOUT else timeout
+            connect_timeout = min(CONNECT_TIMEOUT_SECONDS, read_timeout or CONNECT_TIMEOUT_SECONDS)
+            sock.settimeout(connect_timeout)
             if source_address:
                 sock.bind(source_address)
             sock.connect(sockaddr)
+            sock.settimeout(read_timeout)
             return sock
         except OSError as exc:
             error = exc
