@@ -192,9 +192,22 @@ def _macro_f1(truth: np.ndarray, predicted: np.ndarray, n_labels: int) -> float:
     return float(np.mean(scores)) if scores else 0.0
 
 
-def _fit_linear(x, y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+# The score of a label a fold's model never saw (a rare label wholly in the held-out fold):
+# far below any learnt score, so it is never predicted and takes no probability.
+_UNSEEN_SCORE = -1e6
+
+
+def _fit_linear(x, y: np.ndarray, seed: int, n_labels: int) -> tuple[np.ndarray, np.ndarray]:
+    """(coef, intercept) with one column per label ``0 .. n_labels - 1``, present in ``y``
+    or not."""
     from sklearn.linear_model import SGDClassifier  # training only
 
+    full_coef = np.zeros((x.shape[1], n_labels), np.float64)
+    full_intercept = np.full(n_labels, _UNSEEN_SCORE, np.float64)
+    present = np.unique(y)
+    if len(present) < 2:  # a fold with one label: it is all this model can say
+        full_intercept[present] = 0.0
+        return full_coef, full_intercept
     clf = SGDClassifier(
         loss="hinge",
         alpha=ALPHA,
@@ -208,7 +221,9 @@ def _fit_linear(x, y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     coef, intercept = clf.coef_, clf.intercept_
     if coef.shape[0] == 1:  # two labels: scikit-learn keeps one score, for the second label
         coef, intercept = np.vstack([-coef, coef]) / 2, np.concatenate([-intercept, intercept]) / 2
-    return coef.T, intercept
+    full_coef[:, clf.classes_] = coef.T
+    full_intercept[clf.classes_] = intercept
+    return full_coef, full_intercept
 
 
 def _kind(example: Example) -> str:
@@ -335,7 +350,7 @@ def train(
     for number, (fit_idx, held_idx) in enumerate(parts, start=1):
         say(f"fold {number} of {len(parts)}")
         rows = fields.rows_of(fit_idx)
-        coef, intercept = _fit_linear(fields.x[rows], row_labels[rows], seed)
+        coef, intercept = _fit_linear(fields.x[rows], row_labels[rows], seed, len(labels))
         scores[held_idx] = fields.scores(coef, intercept, held_idx)
     scores, truth = scores[held_all], y[held_all]
     temperature = fit_temperature(scores, truth)
@@ -364,7 +379,7 @@ def train(
     }
     if refit:
         say("fitting on all texts")
-        coef, intercept = _fit_linear(fields.x, row_labels, seed)
+        coef, intercept = _fit_linear(fields.x, row_labels, seed, len(labels))
     return Model(
         vectorizer=vectorizer,
         labels=labels,

@@ -378,3 +378,11 @@ def test_confidence_is_calibrated_on_held_back_real_messages(real_split):
     assert auto.mean() > 0.7
     # The target is 0.97, with 99 % assurance out of fold; allow for the noise of this split.
     assert correct[auto].mean() > 0.96
+
+
+def test_a_label_too_rare_for_every_fold_still_trains():
+    examples = [*english_examples(), Example("Tree fell on the path", "", "trees")]
+    model = train(examples, seed=0)
+    assert "trees" in model.labels
+    assert model.validation["per_label"]["trees"]["validation"] == 1
+    assert model.predict("Loud music", "all night").label == "noise"
