@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import assignments, dispatcher, issues, requests, rulesets, stats
+from . import assignments, dispatcher, issues, requests, rulesets, similar, stats
 
 router = SimpleRouter()
 router.register("rulesets", rulesets.RuleSetViewSet, basename="ruleset")
@@ -16,5 +16,10 @@ router.register(
 urlpatterns = [
     path("dispatch/queue/", dispatcher.DispatchQueueView.as_view(), name="api-dispatch-queue"),
     path("stats/agencies/", stats.AgencyStatsView.as_view(), name="api-stats-agencies"),
+    path(
+        "issues/<int:id>/similar/",
+        similar.SimilarIssuesView.as_view(),
+        name="api-issue-similar",
+    ),
     *router.urls,
 ]
