@@ -202,11 +202,11 @@ def measure(*, queries: int, seed: int) -> dict[str, object]:
         IssueTrace.objects.filter(cell=densest["cell"]).values_list("issue_id", flat=True).first()
     )
     compared: list[int] = []
-    original = selectors.dup.likeness
+    original = selectors.dup.likeness_many
 
-    def counting(a, b):
-        compared[-1] += 1
-        return original(a, b)
+    def counting(mine, others):
+        compared[-1] += len(others)
+        return original(mine, others)
 
     def search(issue_id: int) -> tuple[float, int, int, int]:
         issue = Issue.objects.get(pk=issue_id)
@@ -218,7 +218,7 @@ def measure(*, queries: int, seed: int) -> dict[str, object]:
             ms = (time.perf_counter() - started) * 1000
         return ms, len(captured.captured_queries), compared[-1], len(found)
 
-    selectors.dup.likeness = counting
+    selectors.dup.likeness_many = counting
     try:
         for pk in rng.sample(open_ids, min(10, total)):
             search(pk)  # warm up
@@ -230,7 +230,7 @@ def measure(*, queries: int, seed: int) -> dict[str, object]:
             found.append(n_found)
         dense_ms, _queries, dense_compared, _found = search(dense_issue)
     finally:
-        selectors.dup.likeness = original
+        selectors.dup.likeness_many = original
     timings.sort()
     result = {
         "issues": total,

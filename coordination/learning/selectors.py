@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -337,16 +338,24 @@ def similar_issues(
     )
     if among is not None:
         rows = rows.filter(issue_id__in=among.values("pk"))
-    scored: list[tuple[float, float | None, int, datetime]] = []
-    for other_id, shingles, lat, lon, at in rows:
-        distance = None
-        if placed:
-            distance = dup.distance_m(issue.lat, issue.lon, lat, lon)
-            if distance > meters:
-                continue
-        score = dup.likeness(mine, dup.as_array(shingles))
-        if score >= min_score:
-            scored.append((score, distance, other_id, at))
+    rows = list(rows)
+    if placed and rows:
+        far = dup.distances_m(
+            issue.lat,
+            issue.lon,
+            # A place removed since the issue was indexed: NaN, never near.
+            np.array([np.nan if r[2] is None else r[2] for r in rows], float),
+            np.array([np.nan if r[3] is None else r[3] for r in rows], float),
+        )
+        near = [(row, d) for row, d in zip(rows, far.tolist(), strict=True) if d <= meters]
+    else:
+        near = [(row, None) for row in rows]
+    scores = dup.likeness_many(mine, [dup.as_array(row[1]) for row, _d in near])
+    scored = [
+        (score, distance, row[0], row[4])
+        for (row, distance), score in zip(near, scores.tolist(), strict=True)
+        if score >= min_score
+    ]
     scored.sort(key=lambda s: (-s[0], s[1] if s[1] is not None else math.inf, s[2]))
     scored = scored[:limit]
     found = Issue.objects.select_related("category").in_bulk([s[2] for s in scored])
