@@ -427,6 +427,21 @@ VOICES: dict[str, Voices] = {
 # fmt: on
 
 
+# What a caller says when they say little: a few such reports in every category (as the
+# dispatchers labelled them) teach the classifier that such words decide nothing.
+VAGUE_ZH = (
+    "{p}的问题存在很久了，请相关部门尽快处理。",
+    "反映{p}的情况，希望有人管一管。",
+    "{p}这个事情一直没人解决，请帮忙。",
+    "多次反映{p}的问题都没有结果。",
+)
+VAGUE_EN = (
+    "There has been a problem at {p} for a long time, please deal with it.",
+    "Nobody has solved the issue at {p} yet; please help.",
+)
+VAGUE_PER_CATEGORY = 3
+
+
 def demo_reports() -> list[dict[str, str]]:
     """The demo history: rows of ``title``, ``text``, ``label`` (a category code)."""
     rng = random.Random(12345)  # noqa: S311 - the same made-up history every time
@@ -457,6 +472,12 @@ def demo_reports() -> list[dict[str, str]]:
                     continue
                 seen.add((title, body))
                 rows.append({"title": title, "text": body, "label": code})
+        for n in range(VAGUE_PER_CATEGORY):
+            vague = VAGUE_ZH if n % 3 else VAGUE_EN
+            places = PLACES_ZH if n % 3 else PLACES_EN
+            rows.append(
+                {"title": "", "text": rng.choice(vague).format(p=rng.choice(places)), "label": code}
+            )
     return rows
 
 

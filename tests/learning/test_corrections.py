@@ -101,6 +101,7 @@ def test_a_category_the_rules_cannot_place_is_refused_with_a_reason(
         f"/dispatch/issues/{issue.pk}/dispatch-as/",
         {"category": "unpaid-wages"},
         follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     issue.refresh_from_db()
     assert issue.status == Issue.Status.TRIAGE
