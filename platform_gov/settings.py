@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "coordination",
     "coordination.deadlines",
     "coordination.rules",
+    "coordination.learning",
     "coordination.dispatch",
     "coordination.outbound",
     "coordination.open311",
@@ -244,6 +246,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "issues.tasks.photos_sweep",
         "schedule": timedelta(hours=1),
     },
+    # Sunday night: a new classifier version when enough new decisions came in.
+    "retrain-classifier": {
+        "task": "coordination.learning.tasks.classifier_retrain",
+        "schedule": crontab(minute=30, hour=3, day_of_week="sunday"),
+    },
 }
 # How long the dispatcher's page may show the agencies' rates from the cache (0: never).
 RATES_CACHE_SECONDS = env.int("RATES_CACHE_SECONDS", default=0 if TESTING else 300)
@@ -275,6 +282,23 @@ ESCALATE_TO_DISPATCHER_AFTER = timedelta(
 # reopen window after resolution.
 FEEDBACK_CLOSE_AFTER = timedelta(days=env.int("FEEDBACK_CLOSE_AFTER_DAYS", default=7))
 REOPEN_WINDOW = timedelta(days=env.int("REOPEN_WINDOW_DAYS", default=7))
+
+# The dispatcher learns (coordination.learning). Duplicates: open issues filed within this
+# distance and time of each other whose texts are at least this alike (0-1).
+DUPLICATE_DISTANCE_METERS = env.int("DUPLICATE_DISTANCE_METERS", default=500)
+DUPLICATE_WINDOW = timedelta(days=env.int("DUPLICATE_WINDOW_DAYS", default=14))
+DUPLICATE_MIN_SCORE = env.float("DUPLICATE_MIN_SCORE", default=0.3)
+# The weekly retraining runs when this many new labels came since the active version; it
+# activates the new version when its figures hold up ("better"), always, or never.
+CLASSIFIER_RETRAIN_MIN_LABELS = env.int("CLASSIFIER_RETRAIN_MIN_LABELS", default=50)
+CLASSIFIER_RETRAIN_ACTIVATE = env.str("CLASSIFIER_RETRAIN_ACTIVATE", default="better")
+# The precision a version must reach (with 99 % assurance, on text it has not seen) before
+# its predictions route issues without a person.
+CLASSIFIER_TARGET_PRECISION = env.float("CLASSIFIER_TARGET_PRECISION", default=0.97)
+# Categories that say "I don't know" (其他): a confident prediction routes in their place.
+CLASSIFIER_OTHER_CATEGORIES = env.list("CLASSIFIER_OTHER_CATEGORIES", default=["other"])
+# seed_demo trains the demo city's classifier (a few seconds); the tests switch it off.
+DEMO_CLASSIFIER = env.bool("DEMO_CLASSIFIER", default=not TESTING)
 
 # Rate limits per client address on what needs no account (429 with Retry-After beyond them).
 RATE_LIMITS = {

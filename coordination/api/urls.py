@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import assignments, dispatcher, issues, publication, requests, rulesets, stats
+from . import assignments, dispatcher, issues, publication, requests, rulesets, similar, stats
 
 router = SimpleRouter()
 router.register("rulesets", rulesets.RuleSetViewSet, basename="ruleset")
@@ -20,6 +20,11 @@ urlpatterns = [
         "issues/<int:pk>/publication/",
         publication.IssuePublicationView.as_view(),
         name="api-issue-publication",
+    ),
+    path(
+        "issues/<int:id>/similar/",
+        similar.SimilarIssuesView.as_view(),
+        name="api-issue-similar",
     ),
     *router.urls,
 ]

@@ -11,3 +11,6 @@ class DispatchConfig(AppConfig):
         # Connect to what the issues app announces; Django's documented place for it, and
         # the one import here that may not sit at the top (the app registry must be ready).
         from . import receivers  # noqa: F401
+        from .learning_hooks import connect
+
+        connect()

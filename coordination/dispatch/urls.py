@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import common, dispatcher, staff
+from .views import common, dispatcher, learning, staff
 
 urlpatterns = [
     path("accounts/welcome/", common.after_login, name="after_login"),
@@ -46,5 +46,31 @@ urlpatterns = [
         "dispatch/issues/<int:issue_id>/publication/",
         dispatcher.issue_publication_view,
         name="issue_publication",
+    ),
+    # The classifier's help (coordination.learning): categories, doubts, duplicates.
+    path(
+        "dispatch/issues/<int:issue_id>/dispatch-as/",
+        learning.issue_dispatch_as_view,
+        name="issue_dispatch_as",
+    ),
+    path(
+        "dispatch/issues/<int:issue_id>/category-doubt/",
+        learning.category_doubt_view,
+        name="category_doubt",
+    ),
+    path(
+        "dispatch/duplicates/<int:candidate_id>/dismiss/",
+        learning.duplicate_dismiss_view,
+        name="duplicate_dismiss",
+    ),
+    path(
+        "staff/issues/<int:issue_id>/duplicates/<int:other_id>/",
+        learning.duplicate_review,
+        name="duplicate_review",
+    ),
+    path(
+        "staff/issues/<int:issue_id>/duplicates/<int:other_id>/propose/",
+        learning.duplicate_propose_view,
+        name="duplicate_propose",
     ),
 ]

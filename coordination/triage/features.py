@@ -15,7 +15,8 @@ Each block is weighted ``(1 + ln tf) * idf`` with ``idf = ln((1 + n) / (1 + df))
 scaled to unit length; the two blocks are joined and scaled by 1/sqrt(2), so a document is a
 unit vector. A message with a subject and a body is read as one document whose block vectors
 are the sum of the subject's and the body's unit vectors, scaled back to unit length: both
-fields count equally, however long the body.
+fields count equally, however long the body. (Models since the cross-validated version score
+each field alone and take the mean of the scores instead: ``transform_fields``.)
 
 This module keeps its own ``jieba.Tokenizer``, built on first use: the routing code teaches
 its tokenizer the words of its rules, and those must not change the features a trained model
@@ -31,13 +32,22 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
 import numpy as np
 from scipy import sparse
 
-__all__ = ["BLOCKS", "Vectorizer", "analyze", "char_ngrams", "normalize_text", "word_ngrams"]
+__all__ = [
+    "BLOCKS",
+    "Fields",
+    "Vectorizer",
+    "analyze",
+    "char_ngrams",
+    "normalize_text",
+    "word_ngrams",
+]
 
 BLOCKS = ("char", "word")
 CHAR_N = (1, 2, 3)
@@ -95,6 +105,44 @@ def analyze(text: str | None) -> Terms:
     """The terms of one raw field, per block: (character n-grams, word n-grams)."""
     text = normalize_text(text)
     return char_ngrams(text), word_ngrams(text)
+
+
+@dataclass(frozen=True)
+class Fields:
+    """The fields of many documents, one unit-length row per field that has text.
+
+    ``x`` has a row per field, ``owner`` the document of each row. A document's score is
+    the mean of its fields' scores (a document without text scores the intercept alone).
+    """
+
+    x: sparse.csr_matrix
+    owner: np.ndarray
+    n_documents: int
+
+    def rows_of(self, documents: np.ndarray) -> np.ndarray:
+        """The rows of the given documents (indices into ``x``)."""
+        return np.flatnonzero(np.isin(self.owner, documents))
+
+    def mean(self, documents: np.ndarray | None = None) -> sparse.csr_matrix:
+        """(documents × rows) matrix averaging each document's rows."""
+        if documents is None:
+            documents = np.arange(self.n_documents)
+        position = np.full(self.n_documents, -1, np.int64)
+        position[documents] = np.arange(len(documents))
+        rows = np.flatnonzero(position[self.owner] >= 0)
+        counts = np.bincount(self.owner[rows], minlength=self.n_documents).astype(np.float64)
+        weights = 1.0 / counts[self.owner[rows]]
+        return sparse.csr_matrix(
+            (weights, (position[self.owner[rows]], rows)),
+            shape=(len(documents), self.x.shape[0]),
+        )
+
+    def scores(
+        self, coef: np.ndarray, intercept: np.ndarray, documents: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Mean field score per document (all documents, or those given, in that order)."""
+        rows = self.x @ coef
+        return np.asarray(self.mean(documents) @ rows) + intercept
 
 
 class Vectorizer:
@@ -178,6 +226,22 @@ class Vectorizer:
     def transform(self, documents: Iterable[Sequence[str]]) -> sparse.csr_matrix:
         """One row per document; a document is a sequence of raw fields (subject, body)."""
         return self.transform_analyzed([analyze(f) for f in fields] for fields in documents)
+
+    def transform_fields(self, documents: Iterable[Sequence[Terms]]) -> Fields:
+        """Each analysed field of each document as its own unit-length row."""
+        rows: list[Sequence[Terms]] = []
+        owner: list[int] = []
+        n = 0
+        for n, fields in enumerate(documents, start=1):
+            for terms in fields:
+                if any(terms):
+                    rows.append((terms,))
+                    owner.append(n - 1)
+        x = self.transform_analyzed(rows)
+        # A field none of whose terms the vocabulary knows says nothing: it must not dilute
+        # the mean of the fields that do.
+        known = np.flatnonzero(np.diff(x.indptr) > 0)
+        return Fields(x[known], np.asarray(owner, np.int64)[known], n)
 
     def transform_analyzed(self, documents: Iterable[Sequence[Terms]]) -> sparse.csr_matrix:
         """``transform`` of documents whose fields went through ``analyze`` already."""

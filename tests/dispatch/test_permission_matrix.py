@@ -52,11 +52,12 @@ from rest_framework.authtoken.models import Token
 
 from coordination.dispatch.models import Assignment, CoordinationRequest, Handoff
 from coordination.dispatch.services.assignments import assignment_accept, assignment_resolve
+from coordination.learning.models import ClassifierVersion, DuplicateCandidate
 from coordination.outbound.models import WebhookEndpoint
 from coordination.rules.models import RuleSet
 from issues import services
 from issues.models import Feedback, Issue
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, CategoryFactory
 from tests.permission_world import (
     ADMINISTRATOR,
     ANONYMOUS,
@@ -247,6 +248,41 @@ def merged(w: World, role: str) -> bool:
 
 def dispatched(w: World, role: str) -> bool:
     return Issue.objects.get(pk=w.issues["T"].pk).status == Issue.Status.DISPATCHED
+
+
+def pair_x_y(w: World) -> None:
+    w.extras["pair"] = DuplicateCandidate.objects.create(
+        issue=w.issues["Y"], other=w.issues["X"], score=0.8
+    )
+
+
+def pair_dismissed(w: World, role: str) -> bool:
+    return DuplicateCandidate.objects.filter(
+        pk=w.extras["pair"].pk, dismissed_at__isnull=False
+    ).exists()
+
+
+def pair_proposed(w: World, role: str) -> bool:
+    return DuplicateCandidate.objects.filter(proposed_by__isnull=False).exists()
+
+
+def classifier_version(w: World) -> None:
+    from coordination.learning.services import classifier_store
+    from coordination.triage import Example, train
+
+    examples = [Example(f"lamp {n} dark", "", w.category.code) for n in range(6)] + [
+        Example(f"noise {n} loud", "", "pm-noise") for n in range(6)
+    ]
+    CategoryFactory(code="pm-noise")
+    w.extras["classifier"] = classifier_store(
+        model=train(examples, seed=0), source=ClassifierVersion.Source.CORPUS
+    )
+
+
+def classifier_active(w: World, role: str) -> bool:
+    return ClassifierVersion.objects.filter(
+        pk=w.extras["classifier"].pk, status=ClassifierVersion.Status.ACTIVE
+    ).exists()
 
 
 def rated(w: World, role: str) -> bool:
@@ -725,6 +761,85 @@ def _rows() -> list[Row]:
             done=dispatched,
             location=to_dispatch,
         ),
+        # ------------------------------------------- the classifier's help (learning)
+        page_post(
+            "coordination:issue_dispatch_as",
+            "/dispatch/issues/<T>/dispatch-as/",
+            lambda w: f"/dispatch/issues/{w.issues['T'].pk}/dispatch-as/",
+            lambda w, role: {"category": w.category.code},
+            allowed=DISPATCH_AREA,
+            area=DISPATCH_AREA,
+            done=dispatched,
+            location=to_dispatch,
+        ),
+        page_post(
+            "coordination:category_doubt",
+            "/dispatch/issues/<X>/category-doubt/",
+            lambda w: f"/dispatch/issues/{w.issues['X'].pk}/category-doubt/",
+            lambda w, role: {"keep": "resident"},
+            allowed=DISPATCH_AREA,
+            area=DISPATCH_AREA,
+        ),
+        page_post(
+            "coordination:duplicate_dismiss",
+            "/dispatch/duplicates/<X and Y>/dismiss/",
+            lambda w: f"/dispatch/duplicates/{w.extras['pair'].pk}/dismiss/",
+            nothing,
+            allowed=DISPATCH_AREA,
+            area=DISPATCH_AREA,
+            prepare=pair_x_y,
+            done=pair_dismissed,
+        ),
+        page(
+            "coordination:duplicate_review",
+            "/staff/issues/<X>/duplicates/<Y>/",
+            lambda w: f"/staff/issues/{w.issues['X'].pk}/duplicates/{w.issues['Y'].pk}/",
+            allowed=SEES["X"] & SEES["Y"],
+            area=STAFF_AREA,
+        ),
+        page_post(
+            "coordination:duplicate_propose",
+            "/staff/issues/<X>/duplicates/<Y>/propose/",
+            lambda w: f"/staff/issues/{w.issues['X'].pk}/duplicates/{w.issues['Y'].pk}/propose/",
+            nothing,
+            allowed=SEES["X"] & SEES["Y"],
+            area=STAFF_AREA,
+            done=pair_proposed,
+            location=to_case_x,
+        ),
+        page(
+            "coordination:classifier_list",
+            "/coordination/classifier/",
+            lambda w: "/coordination/classifier/",
+            allowed=ADMIN_ONLY,
+            area=ADMIN_ONLY,
+        ),
+        page(
+            "coordination:classifier_detail",
+            "/coordination/classifier/<v1>/",
+            lambda w: f"/coordination/classifier/{w.extras['classifier'].pk}/",
+            allowed=ADMIN_ONLY,
+            area=ADMIN_ONLY,
+            prepare=classifier_version,
+        ),
+        page_post(
+            "coordination:classifier_activate",
+            "/coordination/classifier/<v1>/activate/",
+            lambda w: f"/coordination/classifier/{w.extras['classifier'].pk}/activate/",
+            note,
+            allowed=ADMIN_ONLY,
+            area=ADMIN_ONLY,
+            prepare=classifier_version,
+            done=classifier_active,
+        ),
+        page_post(
+            "coordination:classifier_rollback",
+            "/coordination/classifier/rollback/",
+            lambda w: "/coordination/classifier/rollback/",
+            note,
+            allowed=ADMIN_ONLY,
+            area=ADMIN_ONLY,
+        ),
         # ------------------------------------------------------- rules and webhooks
         page(
             "coordination:ruleset_list",
@@ -879,6 +994,12 @@ def _rows() -> list[Row]:
             "api-issue-handoffs",
             "/api/v1/issues/<X>/handoffs/",
             lambda w: f"/api/v1/issues/{w.issues['X'].pk}/handoffs/",
+            allowed=SEES["X"],
+        ),
+        api(
+            "api-issue-similar",
+            "/api/v1/issues/<X>/similar/",
+            lambda w: f"/api/v1/issues/{w.issues['X'].pk}/similar/",
             allowed=SEES["X"],
         ),
         api_post(

@@ -21,9 +21,13 @@ from coordination.triage import Example, Model, ModelFormatError, Prediction, tr
 from coordination.triage.features import Vectorizer, analyze, normalize_text
 from coordination.triage.model import MAGIC
 from coordination.triage.training import (
+    MAX_TEMPERATURE,
     choose_threshold,
     expected_calibration_error,
+    fit_temperature,
+    grouped_folds,
     stratified_split,
+    wilson_lower_bound,
 )
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -80,7 +84,7 @@ def english_examples() -> list[Example]:
 
 @pytest.fixture(scope="module")
 def english_model() -> Model:
-    return train(english_examples(), seed=0, validation_share=0.25, description="English set")
+    return train(english_examples(), seed=0, description="English set")
 
 
 def test_english_text_is_classified(english_model):
@@ -108,11 +112,27 @@ def test_batch_and_single_predictions_agree(english_model):
 
 def test_model_records_its_validation_figures(english_model):
     v = english_model.validation
-    assert v["n_train"] + v["n_validation"] == len(english_examples())
-    assert v["n_validation"] == 9  # 25% of each label's 12, rounded
-    assert set(v["per_label"]) == {"noise", "roads", "waste"}
+    # Cross-validated: every example was scored once by a model that had not seen it.
+    assert v["folds"] == 5
+    assert v["n_validation"] == v["n_train"] == len(english_examples())
+    assert {label: n["validation"] for label, n in v["per_label"].items()} == {
+        "noise": 12,
+        "roads": 12,
+        "waste": 12,
+    }
     assert {"macro_f1", "accuracy", "auto_share", "auto_precision", "ece"} <= set(v)
+    assert v["by_fields"]["td"]["n"] == len(english_examples())
+    assert v["assurance"] == 0.99
     assert english_model.description == "English set"
+    assert english_model.combine == "mean"
+
+
+def test_a_small_set_earns_no_threshold_at_99_percent_assurance(english_model):
+    # 36 examples, even all right, cannot show 97 % precision with 99 % assurance: the
+    # model suggests, and routes nothing by itself.
+    assert english_model.validation["accuracy"] > 0.9
+    assert english_model.threshold == math.inf
+    assert not any(p.confident for p in english_model.predict_many([("Pothole", "road")]))
 
 
 def test_training_with_a_seed_is_deterministic():
@@ -163,7 +183,15 @@ def test_threshold_never_splits_equal_confidences():
 
 def test_threshold_is_chosen_on_the_validation_split_alone():
     examples = english_examples()
-    model = train(examples, seed=1, validation_share=0.25, refit=False, target_precision=0.9)
+    model = train(
+        examples,
+        seed=1,
+        folds=0,
+        validation_share=0.25,
+        refit=False,
+        target_precision=0.9,
+        assurance=0.0,
+    )
     # Strata as train() makes them: label and which fields are there (here both, "td").
     _, held = stratified_split([f"{e.label}\x00td" for e in examples], 0.25, 1)
     validation = [examples[i] for i in held]
@@ -173,6 +201,79 @@ def test_threshold_is_chosen_on_the_validation_split_alone():
     assert model.threshold == pytest.approx(choose_threshold(confidence, correct, 0.9))
     assert model.validation["accuracy"] == pytest.approx(correct.mean())
     assert model.validation["n_validation"] == len(validation)
+
+
+def test_the_threshold_needs_the_lower_bound_of_precision_to_reach_the_target():
+    confidence = np.linspace(1.0, 0.5, 1000)
+    correct = np.ones(1000, bool)
+    correct[::40] = False  # 97.5 % right all the way down
+    observed = choose_threshold(confidence, correct, 0.97)
+    assured = choose_threshold(confidence, correct, 0.97, assurance=0.99)
+    assert observed == confidence[-1]  # observed precision reaches 0.97 over all of them
+    assert assured > observed  # the lower bound only over fewer, surer ones… or none
+    bound = wilson_lower_bound(np.array([975]), np.array([1000]), 2.3263)[0]
+    assert 0.96 < bound < 0.975
+    with pytest.raises(ValueError):
+        choose_threshold(confidence, correct, 0.97, assurance=0.42)
+
+
+def test_folds_keep_repeated_texts_together_and_every_stratum_spread():
+    strata = ["a"] * 20 + ["b"] * 10
+    keys = [f"k{i // 2}" for i in range(20)] + [f"b{i}" for i in range(10)]  # pairs of repeats
+    fold = grouped_folds(strata, keys, 5, seed=0)
+    for i in range(0, 20, 2):
+        assert fold[i] == fold[i + 1]
+    assert sorted(np.bincount(fold[20:], minlength=5).tolist()) == [2, 2, 2, 2, 2]
+    assert grouped_folds(strata, keys, 5, seed=0).tolist() == fold.tolist()
+
+
+def test_exact_repeats_are_scored_by_a_model_that_has_not_seen_them():
+    examples = english_examples()
+    twice = examples + examples[:6]  # six texts filed twice
+    model = train(twice, seed=0)
+    assert model.validation["n_validation"] == len(twice)
+
+
+def test_a_message_scores_the_mean_of_its_fields(english_model):
+    title, description = "Loud music", "pothole on the road"
+    both = english_model._mean_scores([(title, description)])[0] - english_model.intercept
+    alone = [
+        english_model._mean_scores([(t, "")])[0] - english_model.intercept
+        for t in (title, description)
+    ]
+    np.testing.assert_allclose(both, (alone[0] + alone[1]) / 2, rtol=1e-5, atol=1e-6)
+    # A field the vocabulary does not know does not dilute the other.
+    np.testing.assert_allclose(
+        english_model._mean_scores([("鑫龘", description)]),
+        english_model._mean_scores([("", description)]),
+        rtol=1e-6,
+    )
+
+
+def test_a_model_file_of_the_first_version_still_sums_its_fields(english_model):
+    old = Model(
+        vectorizer=english_model.vectorizer,
+        labels=english_model.labels,
+        coef=english_model.coef,
+        intercept=english_model.intercept,
+        temperature=english_model.temperature,
+        threshold=0.9,
+        validation={},
+    )
+    assert old.combine == "sum"
+    restored = Model.from_bytes(old.to_bytes())
+    assert restored.combine == "sum" and restored.version == old.version
+    texts = [("Pothole", "garbage smell")]
+    np.testing.assert_array_equal(restored.probabilities(texts), old.probabilities(texts))
+    x = english_model.vectorizer.transform(texts)
+    expected = np.asarray(x @ old.coef) + old.intercept
+    assert restored.predict(*texts[0]).label == old.labels[int(expected.argmax())]
+
+
+def test_temperature_stays_finite_when_every_example_is_told_apart():
+    scores = np.array([[5.0, -5.0], [-5.0, 5.0]] * 10)
+    truth = np.array([0, 1] * 10)
+    assert fit_temperature(scores, truth) <= MAX_TEMPERATURE
 
 
 def test_stratified_split_holds_back_a_share_of_every_stratum():
@@ -260,7 +361,7 @@ def real_split():
     examples += [Example("", t, label) for t, label in bodies[::3]]
     kinds = [f"{e.label}\x00{bool(e.title)}" for e in examples]
     kept, held = stratified_split(kinds, 0.25, seed=7)
-    model = train([examples[i] for i in kept], seed=0, refit=False)
+    model = train([examples[i] for i in kept], seed=0)
     return model, [examples[i] for i in held]
 
 
@@ -275,4 +376,13 @@ def test_confidence_is_calibrated_on_held_back_real_messages(real_split):
     auto = np.array([p.confident for p in predictions])
     assert correct.mean() > 0.88
     assert auto.mean() > 0.7
-    assert correct[auto].mean() > 0.95  # the target is 0.97 on validation; allow for noise
+    # The target is 0.97, with 99 % assurance out of fold; allow for the noise of this split.
+    assert correct[auto].mean() > 0.96
+
+
+def test_a_label_too_rare_for_every_fold_still_trains():
+    examples = [*english_examples(), Example("Tree fell on the path", "", "trees")]
+    model = train(examples, seed=0)
+    assert "trees" in model.labels
+    assert model.validation["per_label"]["trees"]["validation"] == 1
+    assert model.predict("Loud music", "all night").label == "noise"

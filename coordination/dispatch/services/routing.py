@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 from coordination.deadlines.selectors import sla_policy_named
+from coordination.learning import selectors as learning
+from coordination.learning.services import duplicates_find, issue_prediction_record
 from coordination.routing.model import Decision
 from coordination.rules.compiled import decide_for, facts_as_json, issue_facts
 from coordination.rules.selectors import active_ruleset
@@ -68,6 +70,12 @@ def issue_route(*, issue_id: int, routed_by: str = "eager") -> RoutingOutcome | 
             return None  # gone, or another worker got there first
         ruleset = active_ruleset()
         facts = issue_facts(issue)
+        # The classifier (coordination.learning): with no category from the resident (or
+        # "other"), a confident prediction is the category the rules route on.
+        guess = learning.category_guess(issue=issue)
+        if guess is not None and guess.applies:
+            facts = replace(facts, category_path=learning.category_path(guess.category))
+            issue.category = guess.category
         decision = decide_for(facts, ruleset)
         codes = [decision.lead, *decision.co_handlers] if decision.lead else []
         agencies = {a.code: a for a in Agency.objects.filter(code__in=codes, active=True)}
@@ -83,13 +91,18 @@ def issue_route(*, issue_id: int, routed_by: str = "eager") -> RoutingOutcome | 
             "ruleset": {"id": ruleset.pk, "version": ruleset.version} if ruleset else None,
             "facts": facts_as_json(facts),
             "routed_by": routed_by,
+            "prediction": guess.as_details() if guess is not None else None,
         }
+        note = "; ".join(
+            ([guess.note] if guess is not None and (guess.applies or guess.disagrees) else [])
+            + list(decision.reasons)
+        )
         now = timezone.now()
         issue.routed_at = now
         issue.routing_version = ruleset.version if ruleset else None
         if decision.priority:
             issue.priority = decision.priority
-        changed = ["status", "routed_at", "routing_version", "priority", "updated_at"]
+        changed = ["status", "routed_at", "routing_version", "priority", "category", "updated_at"]
         refused = _("This issue is no longer waiting to be routed.")
         if decision.to_triage:
             issue.status = ISSUE.move(
@@ -100,7 +113,7 @@ def issue_route(*, issue_id: int, routed_by: str = "eager") -> RoutingOutcome | 
                 issue=issue,
                 kind=Handoff.Kind.TRIAGED,
                 to_agency=dispatch_centre(),
-                note="; ".join(decision.reasons),
+                note=note,
                 details=details,
                 at=now,
             )
@@ -127,12 +140,15 @@ def issue_route(*, issue_id: int, routed_by: str = "eager") -> RoutingOutcome | 
                 kind=Handoff.Kind.ROUTED,
                 from_agency=dispatch_centre(),
                 to_agency=lead,
-                note="; ".join(decision.reasons),
+                note=note,
                 details=details,
                 at=now,
             )
             issue_add_update(issue=issue, kind=Update.Kind.DISPATCHED, agency=lead)
             publish(Event.ISSUE_DISPATCHED, issue_id=issue.pk, agency_id=lead.pk)
+        if guess is not None:
+            issue_prediction_record(issue=issue, guess=guess)
+        duplicates_find(issue=issue)
     return RoutingOutcome(issue_id=issue_id, decision=decision, routed_by=routed_by)
 
 
@@ -143,11 +159,13 @@ def issue_dispatch(
     co_handlers: Sequence[Agency] = (),
     actor: AbstractBaseUser,
     note: str = "",
+    details: dict | None = None,
 ) -> Issue:
     """The dispatcher sends an issue in triage (or still submitted) to a lead and co-handlers.
 
     Raises WorkflowError when the issue is no longer waiting for a dispatcher, or the lead is
-    the dispatch centre itself or inactive. Writes one ``dispatched`` Handoff.
+    the dispatch centre itself or inactive. Writes one ``dispatched`` Handoff (``details``
+    adds to what it records, e.g. the category it was dispatched as).
     """
     if lead.kind == Agency.Kind.DISPATCH_CENTRE or not lead.active:
         raise WorkflowError(_("Choose an active organisation to lead."), code="invalid_lead")
@@ -173,7 +191,12 @@ def issue_dispatch(
             to_agency=lead,
             actor=actor,
             note=note,
-            details={"lead": lead.code, "co_handlers": [a.code for a in others], "by": "hand"},
+            details={
+                "lead": lead.code,
+                "co_handlers": [a.code for a in others],
+                "by": "hand",
+                **(details or {}),
+            },
             at=now,
         )
         issue_add_update(issue=issue, kind=Update.Kind.DISPATCHED, agency=lead)

@@ -22,6 +22,7 @@ from coordination.demo.categories import (
     seed_questions,
     seed_sla_policies,
 )
+from coordination.demo.history import seed_history
 from coordination.demo.places import seed_agencies, seed_areas
 from coordination.demo.rules import seed_rules
 from coordination.demo.users import FEATURED_LOGINS, Login, seed_users
@@ -59,9 +60,19 @@ class Command(BaseCommand):
             action="store_true",
             help="Set every demo user's password to DEMO_PASSWORD, not only new users'.",
         )
+        parser.add_argument(
+            "--no-classifier",
+            action="store_true",
+            help="Load the labelled history but train no classifier (DEMO_CLASSIFIER=0 too).",
+        )
 
     def handle(
-        self, *args: Any, quiet: bool = False, reset_passwords: bool = False, **options: Any
+        self,
+        *args: Any,
+        quiet: bool = False,
+        reset_passwords: bool = False,
+        no_classifier: bool = False,
+        **options: Any,
     ) -> None:
         password: str = settings.DEMO_PASSWORD
         with transaction.atomic():
@@ -81,6 +92,8 @@ class Command(BaseCommand):
             self._done(_("Users"), len(logins), created)
             ruleset, created = seed_rules(get_user_model().objects.get(username="admin"))
             self._done(_("Routing rules"), ruleset.rules.count(), created)
+            texts, created = seed_history(train=False if no_classifier else None)
+            self._done(_("Labelled history"), texts, created)
         self.stdout.write(self.style.SUCCESS(_("The demo city 清河市 (Qinghe City) is ready.")))
         if not quiet:
             self._print_logins(logins, password)

@@ -1,0 +1,40 @@
+"""The classifier's Celery task: retrain weekly when enough new decisions came in."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from platform_gov.errors import WorkflowError
+
+from .selectors import classifier_versions, labels_since
+from .services import classifier_train
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def classifier_retrain() -> dict:
+    """Train a new version when ``CLASSIFIER_RETRAIN_MIN_LABELS`` labels were given since the
+    newest version was trained (since ever, when there is none); activate it as
+    ``CLASSIFIER_RETRAIN_ACTIVATE`` says. Safe to run twice: the second run finds no new
+    labels since the version the first one stored."""
+    newest = classifier_versions().order_by("-trained_at").first()
+    new = labels_since(newest.trained_at if newest else None)
+    if new < settings.CLASSIFIER_RETRAIN_MIN_LABELS:
+        return {"trained": False, "new_labels": new}
+    try:
+        outcome = classifier_train(
+            activate=settings.CLASSIFIER_RETRAIN_ACTIVATE, note="weekly retraining"
+        )
+    except WorkflowError as error:
+        logger.warning("weekly retraining skipped: %s", error.message)
+        return {"trained": False, "new_labels": new, "reason": error.message}
+    return {
+        "trained": True,
+        "new_labels": new,
+        "version": outcome.version.version,
+        "activated": outcome.activated,
+    }
