@@ -34,6 +34,7 @@ ISSUE_ACTIONS = (
     "issues_dispatch_create",
     "issues_escalate_create",
     "issues_merge_create",
+    "issues_similar_list",
 )
 REQUEST_ACTIONS = (
     "coordination_requests_retrieve",
