@@ -30,6 +30,10 @@ def api_key_create(*, name: str, agency: Agency | None = None) -> tuple[ApiKey, 
     Only the key's SHA-256 hash and its first characters (to find it again) are stored.
     """
     key = secrets.token_urlsafe(API_KEY_BYTES)
+    # A key (and so its prefix) never starts with "-": typed after an option on a command
+    # line (``open311_key revoke --prefix …``) it would read as another option.
+    while key[0] in "-_":
+        key = secrets.token_urlsafe(API_KEY_BYTES)
     api_key = ApiKey(
         name=name,
         agency=agency,

@@ -5,6 +5,7 @@ checked against the open311/schema-validation JSON Schemas, and a real client (t
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import datetime, timedelta
 from io import StringIO
 from pathlib import Path
@@ -565,6 +566,15 @@ def test_invalid_posts_are_400_errors_naming_the_field(client, noise, key, data,
 
 
 # ------------------------------------------------------------------------- the key command
+
+
+def test_a_key_never_starts_like_a_command_line_option(monkeypatch):
+    drawn = iter(["-starts-like-an-option" + "x" * 30, "_also" + "x" * 40, "Good" + "x" * 40])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: next(drawn))
+
+    _row, key = api_key_create(name="City app")
+
+    assert key.startswith("Good")
 
 
 def test_open311_key_create_prints_a_working_key_on_its_last_line(
