@@ -31,8 +31,8 @@
     meta.className = "meta";
     meta.textContent = [
       result.category, result.area, result.status, result.filed_on,
-      text("away").replace("%(m)s", result.within_m),
-      text("supports").replace("%(n)s", result.supports)
+      text("away").replace("{m}", result.within_m),
+      text("supports").replace("{n}", result.supports)
     ].filter(Boolean).join(" · ");
     body.appendChild(link);
     body.appendChild(meta);
