@@ -55,9 +55,9 @@
         layout: "force",
         roam: true,
         draggable: true,
-        force: { repulsion: 220, edgeLength: [60, 160] },
+        force: { repulsion: 420, edgeLength: [80, 200] },
         categories: data.categories,
-        label: { show: true, position: "right", color: ink },
+        label: { show: true, position: "right", color: ink, fontSize: 13 },
         lineStyle: { color: accent, opacity: 0.6, curveness: 0.1 },
         emphasis: { focus: "adjacency" },
         data: data.nodes.map(function (n) {
@@ -74,18 +74,18 @@
   function map(element, data) {
     if (typeof L === "undefined") { return; }
     var view = L.map(element, { scrollWheelZoom: false, attributionControl: !!data.tiles });
-    if (data.tiles) {
-      L.tileLayer(data.tiles, { attribution: data.attribution || "" }).addTo(view);
-    }
-    var bounds = L.latLngBounds([]);
+    // Layers are made first and added once the view is set: Leaflet draws vectors only on
+    // a map that has a centre and a zoom.
+    var layers = [], bounds = L.latLngBounds([]);
     (data.areas || []).forEach(function (area) {
       var layer = L.geoJSON(area.geometry, { style: { color: muted, weight: 1, fillColor: "#d5dbe3", fillOpacity: 0.5 } })
-        .bindTooltip(area.name).addTo(view);
+        .bindTooltip(area.name);
+      layers.push(layer);
       bounds.extend(layer.getBounds());
     });
     (data.points || []).forEach(function (point) {
-      L.circleMarker(point, { radius: 6, color: "#fff", weight: 1, fillColor: brand, fillOpacity: 0.8 }).addTo(view);
-      bounds.extend(point);
+      layers.push(L.circleMarker(point, { radius: 6, color: "#fff", weight: 1, fillColor: brand, fillOpacity: 0.8 }));
+      bounds.extend(L.latLng(point[0], point[1]));
     });
     if (bounds.isValid()) {
       view.fitBounds(bounds.pad(0.2), { maxZoom: 16 });
@@ -94,6 +94,10 @@
     } else {
       view.setView([0, 0], 1);
     }
+    if (data.tiles) {
+      L.tileLayer(data.tiles, { attribution: data.attribution || "" }).addTo(view);
+    }
+    layers.forEach(function (layer) { layer.addTo(view); });
   }
 
   function start() {
