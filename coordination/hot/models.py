@@ -128,6 +128,8 @@ class HotMember(models.Model):
     )
     hot_issue = models.ForeignKey(HotIssue, on_delete=models.CASCADE, related_name="members")
     at = models.DateTimeField()
+    # The clusterer saw it as its n-th complaint: the order a batch run must replay.
+    position = models.PositiveBigIntegerField(null=True, blank=True)
     similarity = models.FloatField(default=1.0)
     reasons = models.JSONField(default=list, blank=True)
     area = models.ForeignKey(

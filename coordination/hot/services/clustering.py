@@ -348,6 +348,7 @@ def _assign_batch(*, since: datetime | None, batch_size: int) -> Run:
                     merges[gone] = assignment.cluster_id
                 placed.append((issue, message.areas, assignment.similarity, assignment.reasons))
             final = {issue.pk: clusterer.cluster_of(issue.pk) for issue, *_ in placed}
+            first_position = state.documents + 1
             _write(state, clusterer, now=now)
             moved = _move_gone(merges, now=now) if merges else {}
             members = [
@@ -355,6 +356,7 @@ def _assign_batch(*, since: datetime | None, batch_size: int) -> Run:
                     issue=issue,
                     hot_issue_id=final[issue.pk],
                     at=issue.created_at,
+                    position=first_position + n,
                     similarity=similarity,
                     reasons=list(reasons),
                     area_id=places.ids.get(places.finest(areas) or ""),
@@ -365,7 +367,7 @@ def _assign_batch(*, since: datetime | None, batch_size: int) -> Run:
                     supports=supports.get(issue.pk, 0),
                     joined_at=now,
                 )
-                for issue, areas, similarity, reasons in placed
+                for n, (issue, areas, similarity, reasons) in enumerate(placed)
             ]
             HotMember.objects.bulk_create(members, batch_size=500)
             latest = max(issue.created_at for issue in issues)
