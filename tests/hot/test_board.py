@@ -205,3 +205,31 @@ def test_the_cooperation_page_draws_the_graph_with_its_table(joint_work, city, c
     assert text.count('data-testid="collaboration-row"') == len(
         cooperation(start=timezone.now() - timedelta(days=30), end=timezone.now()).pairs
     )
+
+
+def test_the_board_takes_the_same_few_queries_however_many_hot_issues(
+    city, file, client, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(city.dispatcher)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/hot/").status_code == 200
+        return len(captured)
+
+    for n in range(2):
+        place = (39.5 + n * 0.05, 116.75)
+        for day in (0, 0.1):
+            file(RUBBISH_QINGSONG[0], day=n + day, place=place)
+    few = queries()
+    for n in range(2, 8):
+        place = (39.5 + n * 0.05, 116.75)
+        for day in (0, 0.1):
+            file(RUBBISH_QINGSONG[0], day=n + day, place=place)
+    assert HotIssue.objects.filter(size=2).count() == 8
+    assert queries() == few
+    with django_assert_max_num_queries(25):
+        client.get("/hot/")
