@@ -75,7 +75,7 @@ class HotIssueSerializer(serializers.Serializer):
     warning = serializers.BooleanField(source="warned")
 
     def get_organisations(self, row) -> list[dict]:
-        return [{"name": name, "complaints": n} for name, n in row.agencies]
+        return [{"code": h.code, "name": h.name, "complaints": h.complaints} for h in row.agencies]
 
     def get_topics(self, row) -> list[int]:
         return [t.pk for t in row.topics]

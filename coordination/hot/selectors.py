@@ -95,6 +95,16 @@ def hot_board(
     return hot.order_by(*SORTS.get(sort, SORTS["heat"])).defer("state")
 
 
+@dataclass(frozen=True)
+class Handler:
+    """An organisation handling complaints of a hot issue, and how many."""
+
+    id: int
+    code: str
+    name: str
+    complaints: int
+
+
 @dataclass
 class BoardRow:
     """A hot issue with what the board shows beside it."""
@@ -102,7 +112,7 @@ class BoardRow:
     hot: HotIssue
     areas: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
-    agencies: list[tuple[str, int]] = field(default_factory=list)
+    agencies: list[Handler] = field(default_factory=list)
     topics: list[Topic] = field(default_factory=list)
     warned: bool = False
 
@@ -129,7 +139,7 @@ def board_rows(hot_issues: list[HotIssue]) -> list[BoardRow]:
     for hot_id, agency_id, n in rows:
         handling[hot_id][agency_id] += n
         agency_ids.add(agency_id)
-    agencies = {a.pk: a.name for a in Agency.objects.filter(pk__in=agency_ids)}
+    agencies = {a.pk: a for a in Agency.objects.filter(pk__in=agency_ids)}
     topics: dict[int, list[Topic]] = defaultdict(list)
     for topic in Topic.objects.filter(hot_issues__in=ids).prefetch_related(
         Prefetch("hot_issues", queryset=HotIssue.objects.filter(pk__in=ids).only("pk"))
@@ -146,7 +156,11 @@ def board_rows(hot_issues: list[HotIssue]) -> list[BoardRow]:
             hot=h,
             areas=[area_names.get(c, c) for c in h.areas],
             categories=[category_names.get(c, c) for c in h.categories],
-            agencies=[(agencies.get(a, "?"), n) for a, n in handling[h.pk].most_common(5)],
+            agencies=[
+                Handler(id=a, code=agencies[a].code, name=agencies[a].name, complaints=n)
+                for a, n in handling[h.pk].most_common(5)
+                if a in agencies
+            ],
             topics=topics.get(h.pk, []),
             warned=h.pk in warned,
         )

@@ -142,15 +142,8 @@ def hot_issue(request: HttpRequest, hot_id: int) -> HttpResponse:
 
 
 def _suggested_lead(detail) -> int | None:
-    """The organisation that leads most of the hot issue's complaints, as a first guess."""
-    names = [name for name, _n in detail.row.agencies]
-    if not names:
-        return None
-    agency = (
-        Agency.objects.filter(name_zh=names[0]).first()
-        or Agency.objects.filter(name_en=names[0]).first()
-    )
-    return agency.pk if agency else None
+    """The organisation handling most of the hot issue's complaints, as a first guess."""
+    return detail.row.agencies[0].id if detail.row.agencies else None
 
 
 @require_POST
