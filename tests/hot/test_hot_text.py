@@ -72,7 +72,7 @@ def test_text_is_normalised_to_half_width_upper_case():
 
 
 def test_building_numbers_are_no_keywords():
-    """"5号楼停水" is about water: the building's number says where, not what (the place
+    """ "5号楼停水" is about water: the building's number says where, not what (the place
     rule has the compound)."""
     words = text.words(text.normalize("新桥社区5号楼停水，2单元也停了"))
     assert "停水" in words
