@@ -1,11 +1,16 @@
 """Benchmark of the hot-issue engine: ``python -m bench.hot`` from the project root.
 
 Reads the message board's complaints (default ``../shared/data/gov_messages_hot.csv``
-beside the checkout: 留言编号, 留言用户, 留言主题, 留言时间, 留言详情, 点赞数, 反对数) at run
-time, feeds them in order of time to ``coordination.hot.engine.Clusterer`` (what
-``cluster()`` does), and prints the ten hottest issues, each with a few of its members'
-subjects so that a person can judge whether it is one problem in one place. 点赞数 is the
-messages' support and 反对数 their dislikes.
+beside the checkout: 留言编号, 留言主题, 留言时间, 留言详情, 点赞数, 反对数, and 留言用户 when
+the file has it) at run time, feeds them in order of time to
+``coordination.hot.engine.Clusterer`` (what ``cluster()`` does), and prints the ten hottest
+issues, each with a few of its members' subjects so that a person can judge whether it is
+one problem in one place. 点赞数 is the messages' support and 反对数 their dislikes.
+
+It runs the platform's own code: the engine the clusterer task feeds issue by issue
+(``coordination.hot.services.clustering``), with the platform's parameters — ``Config``'s
+defaults, overridden as the platform overrides them by the ``HOT_CONFIG`` environment
+variable (JSON) — except that heat does not decay here unless ``--half-life`` says so.
 
 The file is a year of history, so heat is counted over the whole file by default (no
 decay); ``--half-life 14`` ranks as the platform would on the file's last day.
@@ -22,6 +27,7 @@ import argparse
 import cProfile
 import csv
 import json
+import os
 import pstats
 import sys
 import time
@@ -54,7 +60,7 @@ def to_message(row: dict[str, str]) -> Message:
         at=datetime.fromisoformat(row["留言时间"]).replace(tzinfo=CHINA),
         support=int(row["点赞数"] or 0),
         against=int(row["反对数"] or 0),
-        author=row["留言用户"] or None,
+        author=row.get("留言用户") or None,
     )
 
 
@@ -81,7 +87,10 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         parser.error(f"{args.messages} not found (the data lives in ../shared/data)")
     rows = read_rows(args.messages)
     subjects = {int(row["留言编号"]): row["留言主题"] for row in rows}
-    config = replace(Config(), half_life_days=args.half_life)
+    platform = Config.from_dict(
+        {**Config().to_dict(), **json.loads(os.environ.get("HOT_CONFIG") or "{}")}
+    )
+    config = replace(platform, half_life_days=args.half_life)
     if args.threshold is not None:
         config = replace(config, threshold=args.threshold)
     log(f"{len(rows)} messages from {args.messages}")

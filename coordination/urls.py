@@ -2,6 +2,7 @@
 so that templates and bookmarks name a page the same whichever room serves it."""
 
 from coordination.dispatch.urls import urlpatterns as dispatch_urls
+from coordination.hot.urls import urlpatterns as hot_urls
 from coordination.learning.urls import urlpatterns as learning_urls
 from coordination.outbound.urls import urlpatterns as outbound_urls
 from coordination.reporting.urls import urlpatterns as reporting_urls
@@ -9,4 +10,11 @@ from coordination.rules.urls import urlpatterns as rules_urls
 
 app_name = "coordination"
 
-urlpatterns = [*dispatch_urls, *rules_urls, *outbound_urls, *reporting_urls, *learning_urls]
+urlpatterns = [
+    *dispatch_urls,
+    *rules_urls,
+    *outbound_urls,
+    *reporting_urls,
+    *learning_urls,
+    *hot_urls,
+]

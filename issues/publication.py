@@ -170,6 +170,11 @@ def public_summary(issue: Issue) -> str:
     return text[:SUMMARY_MAX_LENGTH]
 
 
+def public_title(issue: Issue) -> str:
+    """The title with personal data removed, as every public surface shows it."""
+    return scrub(issue.title, names=_names(issue))
+
+
 def public_issue(issue: Issue, *, areas: AreaLocator | None = None) -> PublicIssue | None:
     """What the public may know of ``issue``; None when it may not be published at all.
 
@@ -181,7 +186,7 @@ def public_issue(issue: Issue, *, areas: AreaLocator | None = None) -> PublicIss
     return PublicIssue(
         issue_id=issue.pk,
         tracking_number=issue.tracking_number,
-        title=scrub(issue.title, names=_names(issue)),
+        title=public_title(issue),
         summary=public_summary(issue),
         category=issue.category,
         status=issue.status,

@@ -3,7 +3,12 @@
 from django.conf import settings
 from django.http import HttpRequest
 
-from coordination.dispatch.permissions import is_agency_member, is_dispatcher, managed_agency_ids
+from coordination.dispatch.permissions import (
+    can_see_hot_issues,
+    is_agency_member,
+    is_dispatcher,
+    managed_agency_ids,
+)
 from coordination.rules.permissions import can_manage_rules
 
 
@@ -15,4 +20,5 @@ def platform(request: HttpRequest) -> dict:
         "nav_is_dispatcher": is_dispatcher(user) if user.is_authenticated else False,
         "nav_can_manage_rules": can_manage_rules(user),
         "nav_manages": bool(managed_agency_ids(user)),
+        "nav_sees_hot": can_see_hot_issues(user) if user.is_authenticated else False,
     }

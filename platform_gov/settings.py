@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "coordination.outbound",
     "coordination.open311",
     "coordination.reporting",
+    "coordination.hot",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,9 @@ CELERY_TASK_ROUTES = {
     "coordination.dispatch.tasks.issues_route_stale": {"queue": "routing"},
     "coordination.outbound.tasks.notify_*": {"queue": "notifications"},
     "coordination.outbound.tasks.webhook*": {"queue": "webhooks"},
+    "coordination.outbound.hot.notify_*": {"queue": "notifications"},
+    # One writer clusters hot issues: a worker of concurrency 1 on this queue (README).
+    "coordination.hot.tasks.*": {"queue": "hot"},
 }
 CELERY_BEAT_SCHEDULE = {
     "route-stale-submitted-issues": {
@@ -250,6 +254,14 @@ CELERY_BEAT_SCHEDULE = {
     "retrain-classifier": {
         "task": "coordination.learning.tasks.classifier_retrain",
         "schedule": crontab(minute=30, hour=3, day_of_week="sunday"),
+    },
+    "measure-hot-issues": {
+        "task": "coordination.hot.tasks.hot_refresh",
+        "schedule": timedelta(minutes=env.int("HOT_REFRESH_MINUTES", default=10)),
+    },
+    "sweep-unclustered-issues": {
+        "task": "coordination.hot.tasks.hot_sweep",
+        "schedule": timedelta(minutes=5),
     },
 }
 # How long the dispatcher's page may show the agencies' rates from the cache (0: never).
@@ -359,6 +371,7 @@ SPECTACULAR_SETTINGS = {
         "CoordinationRequestStatusEnum": "coordination.dispatch.models.CoordinationRequest.Status",
         "HandoffKindEnum": "coordination.dispatch.models.Handoff.Kind",
         "AgencyKindEnum": "agencies.models.Agency.Kind",
+        "TopicStatusEnum": "coordination.hot.models.Topic.Status",
     },
     # OpenAPI links (response → next request), which drf-spectacular has no decorator for.
     "POSTPROCESSING_HOOKS": [
@@ -489,3 +502,22 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# Hot issues (coordination.hot). The clustering's parameters are coordination.hot.engine.Config's
+# defaults, tuned on real complaints with ``python -m bench.hot``; HOT_CONFIG (JSON) overrides
+# some of them, e.g. {"window_days": 14}. A change applies to new complaints; ``manage.py
+# hot_rebuild`` clusters every issue again with it.
+HOT_CONFIG = env.json("HOT_CONFIG", default={})
+# Early warning (coordination/hot/services/warnings.py): complaints of the last
+# HOT_WARNING_HOURS against the daily mean of the HOT_WARNING_BASELINE_DAYS before (at least
+# HOT_WARNING_FLOOR_PER_DAY), judged as a Poisson count: a warning opens at
+# HOT_WARNING_MIN_COUNT complaints with a probability below HOT_WARNING_P, and ends once the
+# count is no longer unusual at HOT_WARNING_P_END.
+HOT_WARNING_HOURS = env.int("HOT_WARNING_HOURS", default=24)
+HOT_WARNING_BASELINE_DAYS = env.int("HOT_WARNING_BASELINE_DAYS", default=28)
+HOT_WARNING_MIN_COUNT = env.int("HOT_WARNING_MIN_COUNT", default=5)
+HOT_WARNING_P = env.float("HOT_WARNING_P", default=0.001)
+HOT_WARNING_P_END = env.float("HOT_WARNING_P_END", default=0.05)
+HOT_WARNING_FLOOR_PER_DAY = env.float("HOT_WARNING_FLOOR_PER_DAY", default=0.2)
+# The board lists hot issues of at least this many complaints.
+HOT_BOARD_MIN_SIZE = env.int("HOT_BOARD_MIN_SIZE", default=2)

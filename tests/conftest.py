@@ -115,7 +115,7 @@ def celery_worker_process(transactional_db, tmp_path):
                 "platform_gov",
                 "worker",
                 "-Q",
-                "routing,notifications,webhooks,default",
+                "routing,notifications,webhooks,default,hot",
                 "-P",
                 "solo",
                 "-n",

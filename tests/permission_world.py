@@ -266,7 +266,7 @@ def build_world() -> World:
         sha256="0" * 64,
     )
     _api_key, key = api_key_create(name="pm-partner-system")
-    return World(
+    world = World(
         agencies=agencies,
         users=users,
         issues=issues,
@@ -280,3 +280,8 @@ def build_world() -> World:
         open311_key=key,
         extras={"png": png},
     )
+    # The hot room's part of the city (its rows live beside it and import this module).
+    from tests.hot.matrix import build_hot_world
+
+    world.extras["hot"] = build_hot_world(world)
+    return world

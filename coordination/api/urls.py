@@ -1,7 +1,18 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import assignments, dispatcher, issues, publication, requests, rulesets, similar, stats
+from . import (
+    assignments,
+    dispatcher,
+    hot,
+    issues,
+    publication,
+    requests,
+    rulesets,
+    similar,
+    stats,
+    topics,
+)
 
 router = SimpleRouter()
 router.register("rulesets", rulesets.RuleSetViewSet, basename="ruleset")
@@ -12,6 +23,7 @@ router.register(
     requests.CoordinationRequestViewSet,
     basename="api-coordination-request",
 )
+router.register("topics", topics.TopicViewSet, basename="api-topic")
 
 urlpatterns = [
     path("dispatch/queue/", dispatcher.DispatchQueueView.as_view(), name="api-dispatch-queue"),
@@ -26,5 +38,15 @@ urlpatterns = [
         similar.SimilarIssuesView.as_view(),
         name="api-issue-similar",
     ),
+    path("hot/issues/", hot.HotIssueListView.as_view(), name="api-hot-issue-list"),
+    path("hot/issues/<int:pk>/", hot.HotIssueDetailView.as_view(), name="api-hot-issue-detail"),
+    path("hot/warnings/", hot.WarningListView.as_view(), name="api-hot-warnings"),
+    path("hot/cooperation/", hot.CooperationView.as_view(), name="api-hot-cooperation"),
+    path(
+        "public/issues/<int:pk>/supports/",
+        hot.PublicSupportView.as_view(),
+        name="api-public-support",
+    ),
+    path("public/nearby/", hot.PublicNearbyView.as_view(), name="api-public-nearby"),
     *router.urls,
 ]

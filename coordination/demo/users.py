@@ -16,6 +16,7 @@ from agencies.services import membership_set
 FEATURED_LOGINS: tuple[str, ...] = (
     "admin",
     "dispatcher",
+    "leader",
     "staff_housing",
     "manager_housing",
     "staff_street-east",

@@ -14,7 +14,9 @@ Every page and endpoint asks here, and nothing else filters by hand:
 - **photos**: through the issue (``issue_for_user``), never by their own id;
 - **figures** (:func:`can_see_stats`, whose: :func:`stats_agency_ids`) and **webhooks**
   (:func:`managed_agency_ids`);
-- **publication** (:func:`can_edit_publication`): who approves what the public sees.
+- **publication** (:func:`can_edit_publication`): who approves what the public sees;
+- **hot issues and topics** (:func:`can_see_hot_issues`, :func:`topic_role`,
+  :func:`topic_reach`): the hot room asks with ids (it is a layer above this one).
 
 What a user may not see answers 404 (``Http404``), whether it exists or not, so that its
 existence does not leak.
@@ -261,3 +263,66 @@ def request_for_user(*, user: User, request_id: int) -> CoordinationRequest:
     if found is None:
         raise Http404("No such request.")
     return found
+
+
+# ------------------------------------------------------------------- hot issues and topics
+# The hot room (``coordination.hot``) sits above this layer: it asks with ids and plain values,
+# and builds its querysets from the answers.
+
+# Granted to the city's leaders (a group): the whole city's hot issues, topics and figures.
+CITY_LEADER_PERMISSION = "hot.view_city"
+
+
+def is_city_leader(user: User) -> bool:
+    return bool(user.is_authenticated and user.has_perm(CITY_LEADER_PERMISSION))
+
+
+def can_see_hot_issues(user: User) -> bool:
+    """The hot-issue board, warnings and cooperation figures: the dispatcher, managers of any
+    organisation and the city's leaders."""
+    return is_dispatcher(user) or bool(access_for(user).managed_ids) or is_city_leader(user)
+
+
+def topic_reach(user: User) -> frozenset[int] | None:
+    """Whose topics ``user`` sees: None for every topic (the dispatcher, leaders and
+    managers, who see the board), else the organisations in their reach (a topic shows when
+    one of them leads or takes part)."""
+    if can_see_hot_issues(user):
+        return None
+    return access_for(user).reach_ids
+
+
+def topic_role(user: User, *, lead_id: int, participant_ids: frozenset[int] | set[int]) -> str:
+    """What ``user`` is on a topic: ``dispatcher`` (steers it), ``lead`` or ``participant``
+    (an organisation in their reach leads it or takes part: they report progress),
+    ``observer`` (reads it: managers and leaders), or "" (may not see it: 404)."""
+    if is_dispatcher(user):
+        return "dispatcher"
+    reach = access_for(user).reach_ids
+    if lead_id in reach:
+        return "lead"
+    if reach & set(participant_ids):
+        return "participant"
+    if can_see_hot_issues(user):
+        return "observer"
+    return ""
+
+
+def topic_acting_agency_ids(
+    user: User, *, lead_id: int, participant_ids: frozenset[int] | set[int]
+) -> list[int]:
+    """The organisations of the topic ``user`` may act for (report progress, reach a
+    milestone): the lead first, then participants, among those in their reach."""
+    reach = access_for(user).reach_ids
+    ids = [lead_id] if lead_id in reach else []
+    return ids + sorted(set(participant_ids) & reach - {lead_id})
+
+
+def cooperation_reach(user: User) -> frozenset[int] | None:
+    """Whose cooperation figures ``user`` sees: None for the whole city (the dispatcher and
+    leaders), else the pairs touching an organisation in a manager's reach (empty for
+    everyone else)."""
+    if is_dispatcher(user) or is_city_leader(user):
+        return None
+    access = access_for(user)
+    return access.reach_ids if access.managed_ids else frozenset()

@@ -69,6 +69,14 @@ Incremental and batch
     may leave closed clusters out; ``Clusterer.prune`` forgets them in memory). Times must
     be all timezone-aware (as the platform's are) or all naive.
 
+Persisting as it goes
+    ``Clusterer.take_changes`` returns what ``add`` and ``set_support`` changed since it was
+    last called (the document frequencies that moved, the clusters whose state changed,
+    those merged away, and the few global counters), so the Django layer writes a handful of
+    rows per message instead of the whole snapshot; loading its rows back with
+    ``from_snapshot`` continues exactly. ``set_support`` changes one member's "me too"
+    count (supports arrive after the complaint): heat reads it, nothing else does.
+
 Heat (``Cluster.heat``)
     heat = sum over members up to ``as_of`` of
            decay(age) * (voice + ln(1 + max(0, support - against)))
@@ -109,6 +117,7 @@ from . import text
 
 __all__ = [
     "Assignment",
+    "Changes",
     "Cluster",
     "ClusterState",
     "Clusterer",
@@ -201,6 +210,27 @@ class Assignment:
     reasons: tuple[str, ...]
     new: bool = False
     merged: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since the last ``Clusterer.take_changes``: what to write back.
+
+    ``df`` holds the document frequencies that changed, with their new values; ``clusters``
+    the ids of clusters whose state changed (``Clusterer.state`` gives it); ``gone`` the ids
+    of clusters merged away (their members are in the survivors now). ``documents``,
+    ``watermark`` and ``next_id`` are the clusterer's counters as they are now.
+    """
+
+    documents: int
+    watermark: datetime | None
+    next_id: int
+    df: dict[str, int]
+    clusters: tuple[int, ...]
+    gone: tuple[int, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.df or self.clusters or self.gone)
 
 
 @dataclass(frozen=True)
@@ -376,6 +406,10 @@ class Clusterer:
         self._open: dict[int, _Open] = {}
         self._index: dict[str, set[int]] = {}
         self._expiry: list[tuple[datetime, int]] = []  # (last, id); stale entries skipped
+        # What changed since the last take_changes(): for incremental persistence.
+        self._dirty_terms: set[str] = set()
+        self._dirty: set[int] = set()
+        self._gone: set[int] = set()
 
     @property
     def watermark(self) -> datetime | None:
@@ -507,6 +541,44 @@ class Clusterer:
             for member in self._states.pop(cid).members:
                 del self._member_of[member[0]]
         return closed
+
+    def set_support(self, message_id: MessageId, support: int, against: int | None = None) -> int:
+        """Set the "me too" count (and, if given, the dislikes) of an added message.
+
+        Returns the id of its cluster. Raises KeyError for a message this clusterer does not
+        hold (never added, or in a closed cluster that was pruned or left out of the
+        snapshot): a support that comes after its hot issue closed changes no heat.
+        """
+        cid = self._member_of[message_id]
+        state = self._states[cid]
+        for i, (mid, at, old_support, old_against, voice) in enumerate(state.members):
+            if mid == message_id:
+                new_against = old_against if against is None else int(against)
+                if (old_support, old_against) != (int(support), new_against):
+                    state.members[i] = (mid, at, int(support), new_against, voice)
+                    self._dirty.add(cid)
+                break
+        return cid
+
+    def take_changes(self) -> Changes:
+        """What changed since the last call (or since this clusterer was made), and forget it.
+
+        Persist the changed clusters (``state``) and document frequencies, drop the rows of
+        the ``gone`` clusters, and store the counters; then ``from_snapshot`` of what was
+        stored continues as this clusterer would. Call it before ``prune``.
+        """
+        changes = Changes(
+            documents=self._documents,
+            watermark=self._watermark,
+            next_id=self._next_id,
+            df={term: self._df[term] for term in sorted(self._dirty_terms)},
+            clusters=tuple(sorted(cid for cid in self._dirty if cid in self._states)),
+            gone=tuple(sorted(self._gone)),
+        )
+        self._dirty_terms = set()
+        self._dirty = set()
+        self._gone = set()
+        return changes
 
     def state(self, cluster_id: int) -> ClusterState:
         """The state of one cluster, for the Django layer to persist."""
@@ -650,8 +722,10 @@ class Clusterer:
                 del counts[term]
         self._documents += 1
         df = self._df
-        for term in title_terms.keys() | body_terms.keys():
+        seen = title_terms.keys() | body_terms.keys()
+        for term in seen:
             df[term] = df.get(term, 0) + 1
+        self._dirty_terms |= seen
         n = self._documents
 
         def weights(counts: Counter[str]) -> dict[str, float]:
@@ -776,6 +850,7 @@ class Clusterer:
         else:
             state.members.append(member)
         self._member_of[message.id] = state.id
+        self._dirty.add(state.id)
         centroid = state.centroid
         vector = features.vector
         dot = sum(w * centroid.get(t, 0.0) for t, w in vector.items())
@@ -842,6 +917,9 @@ class Clusterer:
         self._unindex(gone)
         del self._open[gs.id]
         del self._states[gs.id]
+        self._dirty.add(ks.id)
+        self._dirty.discard(gs.id)
+        self._gone.add(gs.id)
         heapq.heappush(self._expiry, (keep.last, ks.id))
         self._reindex(keep)
         return keep

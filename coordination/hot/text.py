@@ -69,7 +69,7 @@ STOP_WORDS = frozenset(
     问 请 为什么 合理 合法 不合理 能不能 可不可以 到底 急需 迟迟 长期 一些 之后 以后 今年
     去年 附近 旁边 周边 加快 力度 步伐 刻不容缓 具体 行动 有何 措施 尽快 什么时候 可否 一系列
     问问 请问 呼吁 强烈要求 恳请 盼望 期盼 反对 坚决 关注 再次 多次 依然 仍然 还是 为何
-    市 区 县 省""".split()  # noqa: SIM905
+    号楼 单元 市 区 县 省""".split()  # noqa: SIM905
 )
 
 # Characters that are words of their own (的, 了, 把 ...): a run of single characters
@@ -188,13 +188,19 @@ def words(text: str) -> list[str]:
                 single += word
                 continue
             if len(single) > 1:
-                out.extend(single[i : i + 2] for i in range(len(single) - 1))
+                out.extend(_bigrams(single))
             single = ""
             if len(word) > 1 and word not in STOP_WORDS:
                 out.append(word)
         if len(single) > 1:
-            out.extend(single[i : i + 2] for i in range(len(single) - 1))
+            out.extend(_bigrams(single))
     return out
+
+
+def _bigrams(single: str) -> list[str]:
+    """The character bigrams of a run of single characters, less stop words (号楼 of 5号楼)."""
+    pairs = (single[i : i + 2] for i in range(len(single) - 1))
+    return [pair for pair in pairs if pair not in STOP_WORDS]
 
 
 def terms(text_or_words: str | list[str]) -> Counter[str]:

@@ -10,6 +10,8 @@ class OutboundConfig(AppConfig):
     def ready(self) -> None:
         # Mail and webhooks follow the dispatcher's events. Imported here, once the app
         # registry is ready (the subscribers import models): Django's place for it.
+        from . import hot
         from .subscribers import connect
 
         connect()
+        hot.connect()

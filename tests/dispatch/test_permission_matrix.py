@@ -58,6 +58,7 @@ from coordination.rules.models import RuleSet
 from issues import services
 from issues.models import Feedback, Issue
 from tests.factories import PASSWORD, CategoryFactory
+from tests.hot.matrix import hot_rows
 from tests.permission_world import (
     ADMINISTRATOR,
     ANONYMOUS,
@@ -1160,6 +1161,8 @@ def _rows() -> list[Row]:
             area=ADMIN_ONLY,
         ),
     ]
+    # ----------------------------------------- hot issues, topics, "me too" (tests/hot/matrix.py)
+    rows += hot_rows(page=page, page_post=page_post, api=api, api_post=api_post, public=public)
     # ---------------------------------------------------- Open311: public, no contact
     for fmt in ("json", "xml"):
         rows += [

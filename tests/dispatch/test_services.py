@@ -825,7 +825,8 @@ def test_submission_succeeds_while_the_broker_is_down(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         issue = submit(category=noise)
 
-    assert len(callbacks) == 1
+    # One routing enqueued (other rooms may follow the filing too: hot issues do).
+    assert [callback.args[0] for callback in callbacks].count(dispatch_tasks.issue_route) == 1
     issue.refresh_from_db()
     assert issue.status == Issue.Status.SUBMITTED
     assert kinds(issue) == [Handoff.Kind.SUBMITTED]

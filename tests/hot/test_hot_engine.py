@@ -317,3 +317,93 @@ def test_snapshot_of_another_version_is_refused():
 def test_config_refuses_a_recent_period_longer_than_the_window():
     with pytest.raises(ValueError, match="recent_days"):
         Config(window_days=7, recent_days=10)
+
+
+# -- persisting as it goes ---------------------------------------------------------------
+
+
+class Store:
+    """What the Django layer keeps: counters, document frequencies, one state per cluster."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.counters: dict = {"documents": 0, "watermark": None, "next_id": 1}
+        self.df: dict[str, int] = {}
+        self.clusters: dict[int, dict] = {}
+
+    def write(self, clusterer: Clusterer) -> None:
+        changes = clusterer.take_changes()
+        self.counters = {
+            "documents": changes.documents,
+            "watermark": changes.watermark.isoformat() if changes.watermark else None,
+            "next_id": changes.next_id,
+        }
+        self.df.update(changes.df)
+        for cid in changes.gone:
+            self.clusters.pop(cid, None)
+        for cid in changes.clusters:
+            self.clusters[cid] = json.loads(json.dumps(clusterer.state(cid).to_dict()))
+
+    def load(self) -> Clusterer:
+        return Clusterer.from_snapshot(
+            {
+                "version": 1,
+                "config": self.config.to_dict(),
+                **self.counters,
+                "df": dict(self.df),
+                "clusters": list(self.clusters.values()),
+            }
+        )
+
+
+def test_changes_written_after_each_message_rebuild_the_same_clusterer():
+    ordered = sorted(mixed_messages(), key=lambda m: (m.at, m.id))
+    straight, expected = feed(ordered)
+    store = Store(straight.config)
+    assigned = []
+    for m in ordered:
+        clusterer = store.load()  # a fresh process for every message, as a restarted worker
+        assigned.append(clusterer.add(m))
+        store.write(clusterer)
+    assert assigned == expected
+    assert store.load().snapshot() == straight.snapshot()
+
+
+def test_changes_name_the_merged_clusters_as_gone():
+    config = Config(threshold=0.5, threshold_road=0.5, threshold_unplaced=0.9, merge_threshold=0.1)
+    smell = ("青松苑小区垃圾站臭气熏天", "北门垃圾站夏天臭气熏天，开窗都不敢。")
+    flies = ("青松苑小区垃圾站苍蝇蚊子滋生", "北门垃圾站旁边苍蝇蚊子成群，孩子被咬。")
+    both = ("青松苑小区垃圾站臭气熏天苍蝇蚊子滋生", "北门垃圾站臭气熏天，苍蝇蚊子成群。")
+    clusterer = Clusterer(config)
+    assert not clusterer.take_changes()
+    clusterer.add(message(1, smell))
+    first = clusterer.take_changes()
+    assert first.clusters == (1,) and first.gone == () and first.documents == 1
+    assert first.df
+    clusterer.add(message(2, flies, 0.5))
+    assert clusterer.take_changes().clusters == (2,)
+    assert clusterer.add(message(3, both, 1)).merged == (2,)
+    changes = clusterer.take_changes()
+    assert changes.clusters == (1,)
+    assert changes.gone == (2,)
+    assert changes.next_id == 3
+
+
+def test_a_support_after_the_complaint_counts_in_the_heat():
+    clusterer, _ = feed(rubbish_qingsong(), Config(half_life_days=None))
+    before = clusterer.clusters()[0]
+    clusterer.take_changes()
+    assert clusterer.set_support(2, 4) == before.id
+    after = clusterer.clusters()[0]
+    assert after.support == before.support + 4
+    assert after.heat == pytest.approx(before.heat + math.log1p(4))
+    assert clusterer.take_changes().clusters == (before.id,)
+    # the same count again changes nothing
+    clusterer.set_support(2, 4)
+    assert not clusterer.take_changes()
+
+
+def test_a_support_for_an_unknown_message_is_refused():
+    clusterer, _ = feed(rubbish_qingsong())
+    with pytest.raises(KeyError):
+        clusterer.set_support(99, 1)

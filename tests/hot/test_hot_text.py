@@ -69,3 +69,11 @@ def test_terms_add_the_bigrams_of_long_words():
 
 def test_text_is_normalised_to_half_width_upper_case():
     assert text.normalize("Ａ３区ａｂ") == "A3区AB"
+
+
+def test_building_numbers_are_no_keywords():
+    """ "5号楼停水" is about water: the building's number says where, not what (the place
+    rule has the compound)."""
+    words = text.words(text.normalize("新桥社区5号楼停水，2单元也停了"))
+    assert "停水" in words
+    assert "号楼" not in words and "单元" not in words

@@ -11,12 +11,13 @@ from django.core.management import get_commands
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-APP_SERVICES = ["migrate", "web", "worker", "beat"]
+APP_SERVICES = ["migrate", "web", "worker", "hot-worker", "beat"]
+WORKERS = ["worker", "hot-worker"]
 
 
 def test_compose_has_every_production_service_with_a_health_check_or_a_one_shot():
     assert {"postgres", "redis", "web", "worker", "beat"} <= set(SERVICES)
-    for name in ["postgres", "redis", "web", "worker"]:
+    for name in ["postgres", "redis", "web", *WORKERS]:
         assert "healthcheck" in SERVICES[name], f"{name} has no health check"
     assert {"postgres-data", "redis-data"} <= set(COMPOSE["volumes"])
 
@@ -38,12 +39,23 @@ def test_each_app_service_command_exists_in_the_project(service):
             from django.conf import settings
 
             routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
-            assert routed | {settings.CELERY_TASK_DEFAULT_QUEUE} <= queues
+            assert queues <= routed | {settings.CELERY_TASK_DEFAULT_QUEUE}
     elif program == "python":
         assert command[1] == "manage.py"
         assert command[2] in get_commands()
     else:
         pytest.fail(f"{service}: unknown program {program}")
+
+
+def test_the_workers_together_consume_every_queue_tasks_are_routed_to():
+    from django.conf import settings
+
+    consumed = set()
+    for name in WORKERS:
+        command = SERVICES[name]["command"]
+        consumed |= set(command[command.index("-Q") + 1].split(","))
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert routed | {settings.CELERY_TASK_DEFAULT_QUEUE} <= consumed
 
 
 def test_app_services_use_the_real_database_and_broker():

@@ -23,6 +23,7 @@ from coordination.demo.categories import (
     seed_sla_policies,
 )
 from coordination.demo.history import seed_history
+from coordination.demo.hot import seed_hot_issues, seed_leader
 from coordination.demo.places import seed_agencies, seed_areas
 from coordination.demo.rules import seed_rules
 from coordination.demo.users import FEATURED_LOGINS, Login, seed_users
@@ -89,11 +90,17 @@ class Command(BaseCommand):
             days, created = seed_calendar()
             self._done(_("Calendar days"), len(days), created)
             logins, created = seed_users(agencies, password=password, reset=reset_passwords)
-            self._done(_("Users"), len(logins), created)
+            leader, new = seed_leader(password=password, reset=reset_passwords)
+            logins.append(leader)
+            self._done(_("Users"), len(logins), created + new)
             ruleset, created = seed_rules(get_user_model().objects.get(username="admin"))
             self._done(_("Routing rules"), ruleset.rules.count(), created)
             texts, created = seed_history(train=False if no_classifier else None)
             self._done(_("Labelled history"), texts, created)
+            complaints, new = seed_hot_issues(
+                agencies, get_user_model().objects.get(username="dispatcher")
+            )
+            self._done(_("Complaints of the hot-issue demo"), complaints, complaints if new else 0)
         self.stdout.write(self.style.SUCCESS(_("The demo city 清河市 (Qinghe City) is ready.")))
         if not quiet:
             self._print_logins(logins, password)
