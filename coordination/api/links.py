@@ -43,6 +43,15 @@ REQUEST_ACTIONS = (
 )
 RULESET_ACTIONS = ("rulesets_retrieve", "rulesets_simulate_create", "rulesets_publish_create")
 TRACK_ACTIONS = ("track_retrieve", "track_feedback_create", "track_reopen_create")
+TOPIC_ACTIONS = (
+    "topics_retrieve",
+    "topics_notes_create",
+    "topics_milestones_create",
+    "topics_milestone_done_create",
+    "topics_issues_create",
+    "topics_decide_create",
+    "topics_complete_create",
+)
 
 # (operation, status) → [(target operations, parameter, runtime expression)]
 LINKS: dict[tuple[str, str], list[tuple[tuple[str, ...], str, str]]] = {
@@ -94,6 +103,12 @@ LINKS: dict[tuple[str, str], list[tuple[tuple[str, ...], str, str]]] = {
     ("rulesets_list", "200"): [(RULESET_ACTIONS, "id", "$response.body#/results/0/id")],
     ("agencies_list", "200"): [
         (("agencies_retrieve",), "code", "$response.body#/results/0/code"),
+    ],
+    ("hot_issues_list", "200"): [(("hot_issues_retrieve",), "id", "$response.body#/0/id")],
+    ("topics_list", "200"): [(TOPIC_ACTIONS, "id", "$response.body#/results/0/id")],
+    ("topics_create", "201"): [(TOPIC_ACTIONS, "id", "$response.body#/id")],
+    ("public_nearby_list", "200"): [
+        (("public_issues_supports_create",), "id", "$response.body#/0/id"),
     ],
     ("my_issues_list", "200"): [
         (TRACK_ACTIONS, "access_token", "$response.body#/results/0/access_token"),
