@@ -19,6 +19,9 @@ from .photos import photo_response
 from .selectors import issue_by_access_token, issue_photo, issue_photos, issue_public_timeline
 from .services import issue_feedback, issue_reopen, issue_reopen_window_open, issue_submit
 
+# Referer only to this site itself (whose logs redact tracking links), never to another.
+TRACKING_REFERRER_POLICY = "same-origin"
+
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "issues/home.html", {"track_form": TrackForm()})
@@ -83,8 +86,10 @@ def track(request: HttpRequest, access_token: str) -> HttpResponse:
             "photos": issue_photos(issue=issue),
         },
     )
-    # The link is the resident's secret: keep it out of other sites' Referer headers.
-    response["Referrer-Policy"] = "no-referrer"
+    # The link is the resident's secret: keep it out of other sites' Referer headers. Not
+    # ``no-referrer``: Chromium then posts this page's forms with ``Origin: null``, which
+    # Django's CSRF check refuses (403), and the resident could neither rate nor reopen.
+    response["Referrer-Policy"] = TRACKING_REFERRER_POLICY
     return response
 
 
@@ -95,7 +100,7 @@ def track_photo(request: HttpRequest, access_token: str, photo_id: int) -> HttpR
     issue = issue_by_access_token(token=access_token)
     response = photo_response(issue_photo(issue=issue, photo_id=photo_id))
     # As on the tracking page: the link in this URL is the resident's secret.
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = TRACKING_REFERRER_POLICY
     return response
 
 
@@ -104,7 +109,7 @@ def track_photo(request: HttpRequest, access_token: str, photo_id: int) -> HttpR
 
 def _back_to_tracking(issue: Issue) -> HttpResponse:
     response = redirect("issues:track", access_token=issue.access_token)
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = TRACKING_REFERRER_POLICY
     return response
 
 
