@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 # `make run` uses nothing but this machine: no database server, no broker.
-EMBEDDED := env -u DATABASE_URL -u REDIS_URL DJANGO_DEBUG=1
+EMBEDDED := env -u DATABASE_URL -u REDIS_URL DJANGO_DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}
 
 .PHONY: install run stack test test-sqlite lint audit bench messages clean
 

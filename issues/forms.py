@@ -157,24 +157,61 @@ class ReportForm(forms.Form):
 
 
 TOKEN_RE = re.compile(r"(?:/track/)?([A-Za-z0-9_\-]{32,64})/?\s*$")
+NUMBER_RE = re.compile(r"^\s*(\d{8})\s*-?\s*([23456789A-Za-z]{6})\s*$")
 
 
 class TrackForm(forms.Form):
-    """Find an issue again from the tracking link (or the code at its end)."""
+    """Find an issue again: from the tracking link (or the code at its end), or from the
+    tracking number with something only the resident knows (the last four digits of the phone
+    they gave, or their e-mail address).
+
+    ``cleaned_data`` holds ``token`` (a link was given) or ``number`` and ``check``.
+    """
 
     code = forms.CharField(
-        label=_("Your tracking link"),
+        label=_("Your tracking link or tracking number"),
         max_length=300,
-        help_text=_("Paste the link you were given when you reported the issue."),
+        help_text=_(
+            "Paste the link you were given, or type the tracking number (e.g. 20261206-7KXQ4M)."
+        ),
+    )
+    check = forms.CharField(
+        label=_("With a tracking number: the last four digits of your phone, or your e-mail"),
+        max_length=254,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("Only needed with a tracking number, so that no one else can open it."),
     )
 
-    def clean_code(self) -> str:
-        match = TOKEN_RE.search(self.cleaned_data["code"].strip())
-        if not match:
-            raise forms.ValidationError(
-                _("This is not a tracking link. It looks like …/track/ followed by a long code.")
-            )
-        return match.group(1)
+    def clean(self) -> dict:
+        data = super().clean()
+        code = (data.get("code") or "").strip()
+        if not code:
+            return data
+        if number := NUMBER_RE.match(code):
+            data["number"] = f"{number.group(1)}-{number.group(2).upper()}"
+            check = (data.get("check") or "").strip()
+            if not check:
+                self.add_error(
+                    "check",
+                    _(
+                        "With a tracking number, give the last four digits of the phone you "
+                        "gave, or your e-mail address."
+                    ),
+                )
+            data["check"] = check
+            return data
+        if token := TOKEN_RE.search(code):
+            data["token"] = token.group(1)
+            return data
+        self.add_error(
+            "code",
+            _(
+                "This is neither a tracking link nor a tracking number. A link looks like "
+                "…/track/ followed by a long code; a number like 20261206-7KXQ4M."
+            ),
+        )
+        return data
 
 
 RATING_CHOICES = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.crypto import constant_time_compare
 
 from .models import Attachment, Category, Issue, Update
 
@@ -23,6 +24,24 @@ def issue_by_access_token(*, token: str) -> Issue:
     if issue is None:
         raise Http404("No issue has this tracking link.")
     return issue
+
+
+def issue_by_tracking_number(*, number: str, check: str) -> Issue | None:
+    """The issue with this tracking number, if ``check`` is the last four digits of the phone
+    the resident gave or their e-mail address; else None (whether the number exists or not,
+    so the answer tells nothing to someone guessing)."""
+    issue = Issue.objects.filter(tracking_number=number.upper()).first()
+    if issue is None:
+        return None
+    check = check.strip()
+    digits = "".join(c for c in issue.contact_phone if c.isdigit())
+    if len(check) == 4 and check.isdigit() and len(digits) >= 4:
+        matched = constant_time_compare(digits[-4:], check)
+    elif "@" in check and issue.contact_email:
+        matched = constant_time_compare(issue.contact_email.lower(), check.lower())
+    else:
+        matched = False
+    return issue if matched else None
 
 
 def issue_public_timeline(*, issue: Issue) -> QuerySet[Update]:

@@ -280,7 +280,12 @@ RATE_LIMITS = {
     "track": env.str("RATE_LIMIT_TRACK", default="300/hour"),
     "token": env.str("RATE_LIMIT_TOKEN", default="20/hour"),
     "signup": env.str("RATE_LIMIT_SIGNUP", default="10/hour"),
+    # Finding an issue by its tracking number and four digits of the phone: few tries.
+    "track_number": env.str("RATE_LIMIT_TRACK_NUMBER", default="10/hour"),
 }
+
+# Wrong answers (phone digits or e-mail) allowed per tracking number and hour on /track/.
+TRACK_NUMBER_MAX_FAILURES = env.int("TRACK_NUMBER_MAX_FAILURES", default=5)
 
 # DRF. https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {
@@ -357,8 +362,13 @@ EMAIL_BACKEND = env.str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="12345@qinghe.example")
-# Where links in notifications point (the public address of the platform).
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The public address of the platform: every absolute link (e-mails, password resets) is built
+# on it, never on the host a request happened to name. ``make run`` sets it from PORT.
+# PUBLIC_BASE_URL is its older name, still read.
+SITE_URL = env.str(
+    "SITE_URL", default=env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+).rstrip("/")
+PUBLIC_BASE_URL = SITE_URL
 
 # Webhook URLs must reach the public internet (no server-side request forgery into the
 # platform's own network); a deployment whose partners sit on a government intranet may

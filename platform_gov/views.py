@@ -9,7 +9,10 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
+from django.views.i18n import set_language as django_set_language
+
+from agencies.services import member_language_set
 
 logger = logging.getLogger(__name__)
 
@@ -49,3 +52,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if healthy else "down", "database": database, "broker": broker},
         status=200 if healthy else 503,
     )
+
+
+@require_POST
+def set_language(request: HttpRequest):
+    """Django's language switch, and for staff the language their e-mails are written in."""
+    response = django_set_language(request)
+    member_language_set(user=request.user, language=request.POST.get("language", ""))
+    return response

@@ -203,13 +203,15 @@ def test_home_and_track_page_offer_the_tracking_box(client, path):
     body = client.get(path).content.decode()
 
     assert re.search(r'<input[^>]*name="code"', body)
-    assert re.search(r'<form[^>]*method="get"', body)
+    assert re.search(r'<input[^>]*name="check"', body)
+    # POST: the phone digits or e-mail typed with a number stay out of URLs and logs.
+    assert re.search(r'<form[^>]*method="post"', body)
 
 
 def test_home_page_tracking_box_submits_to_the_track_lookup(client):
     body = client.get("/").content.decode()
 
-    assert re.search(r'<form method="get" action="/track/"', body)
+    assert re.search(r'<form method="post" action="/track/"', body)
 
 
 @pytest.mark.parametrize(
@@ -320,7 +322,7 @@ def test_track_lookup_of_garbage_answers_400_with_an_error_on_the_code(client, e
     assert response.status_code == 400
     summary = error_summary(response.content.decode())
     assert 'href="#id_code"' in summary
-    assert "This is not a tracking link" in summary
+    assert "neither a tracking link nor a tracking number" in summary
 
 
 # ---------------------------------------------------------------------- staff pages
