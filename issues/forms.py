@@ -10,12 +10,16 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from agencies.selectors import place_in_city
+from platform_gov.widgets import SearchableSelect
 
 from .models import Attachment, Category
 from .photos import FIELD as PHOTOS_FIELD
 from .photos import photos_prepare
-from .selectors import category_choices
+from .selectors import category_choices, category_grouped_choices
 
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 \-]{4,19}$",
@@ -78,6 +82,8 @@ class ReportForm(forms.Form):
         queryset=Category.objects.none(),
         required=False,
         empty_label=_("I don't know – let the dispatcher decide"),
+        widget=SearchableSelect,
+        help_text=_("Type to search, in Chinese, pinyin or English."),
     )
     address = forms.CharField(label=_("Address or place"), max_length=300, required=False)
     lat = forms.FloatField(
@@ -135,7 +141,12 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = category_choices()
+        field = self.fields["category"]
+        field.queryset = category_choices()
+        # Shown grouped and sorted for the page's language; validated against the queryset.
+        field.choices, field.widget.search = category_grouped_choices(
+            language=get_language() or settings.LANGUAGE_CODE, empty_label=field.empty_label
+        )
 
     @property
     def photos_need_choosing_again(self) -> bool:
@@ -151,6 +162,16 @@ class ReportForm(forms.Form):
                 self.add_error(missing, _("Give both latitude and longitude, or neither."))
         if lat is None and lon is None and not data.get("address") and "lat" not in self.errors:
             self.add_error("address", _("Tell us where: an address, or the coordinates."))
+        if lat is not None and lon is not None and not place_in_city(lon=lon, lat=lat):
+            # Not silently sent on to triage: the resident can move the pin, or call 12345.
+            self.add_error(
+                "lat",
+                _(
+                    "This place is outside %(city)s, which this service covers. Pick a place "
+                    "in the city on the map, or give an address."
+                )
+                % {"city": _("Qinghe City")},
+            )
         if data.get("anonymous"):
             data["share_contact_with_partners"] = False  # no contact goes past the centre
         return data

@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+
+from platform_gov.collation import search_text, sort_key
 
 from .models import Attachment, Category, Issue, Update
 
@@ -16,6 +19,40 @@ def category_choices() -> QuerySet[Category]:
         .select_related("parent")
         .order_by("parent__code", "code")
     )
+
+
+def category_grouped_choices(*, language: str, empty_label: str) -> tuple[list, dict[str, str]]:
+    """The active categories as grouped choices for a select: each top category an optgroup
+    holding itself ("…: something else") and its children, groups and options sorted as
+    ``language``'s readers expect; top categories without children (其他 Other) last, on
+    their own. Also ``search``: value → the names and pinyin a searchable list matches.
+    """
+    categories = list(category_choices())
+    children: dict[int, list[Category]] = {}
+    for category in categories:
+        if category.parent_id:
+            children.setdefault(category.parent_id, []).append(category)
+    tops = [c for c in categories if not c.parent_id]
+
+    def key(category: Category) -> tuple[str, str]:
+        return sort_key(category.name, language)
+
+    search = {
+        str(c.pk): search_text(
+            c.name_zh, c.name_en, *((c.parent.name_zh, c.parent.name_en) if c.parent_id else ())
+        )
+        for c in categories
+    }
+    grouped: list = [("", empty_label)]
+    alone = []
+    for top in sorted(tops, key=key):
+        kids = sorted(children.get(top.pk, []), key=key)
+        if not kids:
+            alone.append((top.pk, top.name))
+            continue
+        general = _("%(name)s: something else") % {"name": top.name}
+        grouped.append((top.name, [(top.pk, general)] + [(kid.pk, kid.name) for kid in kids]))
+    return grouped + alone, search
 
 
 def issue_by_access_token(*, token: str) -> Issue:

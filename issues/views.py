@@ -5,13 +5,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
 
+from agencies.selectors import areas_geojson
 from platform_gov.pages import act
 from platform_gov.throttling import (
     SubmitThrottle,
@@ -37,6 +40,15 @@ from .services import issue_feedback, issue_reopen, issue_reopen_window_open, is
 
 # Referer only to this site itself (whose logs redact tracking links), never to another.
 TRACKING_REFERRER_POLICY = "same-origin"
+
+
+@require_safe
+@cache_control(public=True, max_age=300)
+@vary_on_headers("Accept-Language", "Cookie")
+def areas(request: HttpRequest) -> JsonResponse:
+    """The city's areas as GeoJSON, named in the page's language: the maps' base layer.
+    Public (the city's districts, streets and communities are no secret)."""
+    return JsonResponse(areas_geojson(), json_dumps_params={"ensure_ascii": False})
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -15,4 +15,6 @@ def platform(request: HttpRequest) -> dict:
         "nav_is_dispatcher": is_dispatcher(user) if user.is_authenticated else False,
         "nav_can_manage_rules": can_manage_rules(user),
         "nav_manages": bool(managed_agency_ids(user)),
+        "map_tiles": settings.MAP_TILE_URL,
+        "map_attribution": settings.MAP_TILE_ATTRIBUTION,
     }

@@ -13,6 +13,7 @@ import importlib.metadata
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONCE, NONE, SELF
@@ -370,6 +371,12 @@ SITE_URL = env.str(
 ).rstrip("/")
 PUBLIC_BASE_URL = SITE_URL
 
+# Maps (Leaflet): a tile server's URL template and the attribution its terms ask for, e.g.
+# https://tile.openstreetmap.org/{z}/{x}/{y}.png and "© OpenStreetMap contributors". Empty:
+# no tiles; the city's areas are the base layer and the maps work offline.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+
 # Webhook URLs must reach the public internet (no server-side request forgery into the
 # platform's own network); a deployment whose partners sit on a government intranet may
 # allow private addresses. Loopback and link-local (cloud metadata) stay refused.
@@ -414,6 +421,14 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     },
 }
+
+if MAP_TILE_URL:
+    # The tiles are images from the tile server ({s} subdomains become a wildcard).
+    _tiles = urlsplit(MAP_TILE_URL.replace("{s}", "tiles"))
+    _tile_host = (
+        _tiles.netloc.replace("tiles.", "*.", 1) if "{s}" in MAP_TILE_URL else _tiles.netloc
+    )
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tile_host}")
 
 # Browser features the pages may use: the report form may ask for the location (and a
 # phone's camera for photos); everything else a page could ask for is off.

@@ -553,6 +553,8 @@ def _rows() -> list[Row]:
             mine=True,
             lists={RESIDENT_A: frozenset("X")},
         ),
+        # The maps' base layer: the city's areas, public.
+        public(page, "issues:areas", "/areas.geojson", lambda w: "/areas.geojson"),
         # ------------------------------------------------------------------ accounts
         public(page, "login", "/accounts/login/", lambda w: "/accounts/login/"),
         page_post(

@@ -39,7 +39,13 @@ from ..permissions import (
     mask_phone,
     reach_agency_ids,
 )
-from ..selectors import agency_queue, assignments_overdue, issue_assignments, issue_handoffs
+from ..selectors import (
+    agency_queue,
+    assignments_overdue,
+    issue_assignments,
+    issue_handoffs,
+    issues_supervised,
+)
 from ..services import assignments, requests
 from .common import agency_member_required
 
@@ -49,13 +55,15 @@ STAFF_QUEUE_PAGE_SIZE = 50
 
 @agency_member_required
 def staff_queue(request: HttpRequest) -> HttpResponse:
-    """The open work of the user's organisations (for managers, also of those below), a page
-    at a time: three queries (the count, the page, the overdue count) whatever its length."""
+    """The open work of the user's organisations (for managers, also of those below), what is
+    due next first, a page at a time: four queries (the count, the page, the overdue count,
+    the page's supervisions) whatever its length."""
     now = timezone.now()
     page = Paginator(agency_queue(user=request.user), STAFF_QUEUE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    rows = [(a, a.is_overdue(now)) for a in page.object_list]
+    supervised = issues_supervised(issue_ids={a.issue_id for a in page.object_list})
+    rows = [(a, a.is_overdue(now), supervised.get(a.issue_id)) for a in page.object_list]
     overdue_count = (
         assignments_overdue(now=now)
         .filter(agency_id__in=access_for(request.user).reach_ids)
