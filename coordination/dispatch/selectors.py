@@ -44,6 +44,15 @@ def issues_supervised(*, issue_ids) -> dict[int, Handoff]:
     return latest
 
 
+def issue_active_agency_ids(*, issue_id: int) -> frozenset[int]:
+    """The organisations holding active work on the issue."""
+    return frozenset(
+        Assignment.objects.filter(
+            issue_id=issue_id, status__in=Assignment.ACTIVE_STATUSES
+        ).values_list("agency_id", flat=True)
+    )
+
+
 def issue_assignments(*, issue: Issue) -> QuerySet[Assignment]:
     return issue.assignments.select_related("agency").order_by("created_at", "id")
 

@@ -665,6 +665,20 @@ def _rows() -> list[Row]:
             area=DISPATCH_AREA,
             lists={DISPATCHER: frozenset("TY"), ADMINISTRATOR: frozenset("TY")},
         ),
+        page(
+            "coordination:workbench",
+            "/dispatch/issues/",
+            lambda w: "/dispatch/issues/",
+            allowed=DISPATCH_AREA,
+            area=DISPATCH_AREA,
+        ),
+        page(
+            "coordination:workbench_issue",
+            "/dispatch/issues/<id of X>/",
+            lambda w: f"/dispatch/issues/{w.issues['X'].pk}/",
+            allowed=DISPATCH_AREA,
+            area=DISPATCH_AREA,
+        ),
         page_post(
             "coordination:request_approve",
             "/dispatch/requests/<request on Y>/approve/",
