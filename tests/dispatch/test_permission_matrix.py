@@ -261,6 +261,10 @@ def published(w: World, role: str) -> bool:
     return RuleSet.objects.get(pk=w.draft_ruleset.pk).status == RuleSet.Status.ACTIVE
 
 
+def first_draft_rule(w: World) -> int:
+    return w.draft_ruleset.rules.order_by("pk").values_list("pk", flat=True)[0]
+
+
 def drafted(w: World, role: str) -> bool:
     return RuleSet.objects.filter(based_on=w.active_ruleset).count() == 2
 
@@ -752,6 +756,30 @@ def _rows() -> list[Row]:
             allowed=ADMIN_ONLY,
             area=ADMIN_ONLY,
             done=published,
+        ),
+        page(
+            "coordination:rule_create",
+            "/coordination/rules/<draft>/rules/new/",
+            lambda w: f"/coordination/rules/{w.draft_ruleset.pk}/rules/new/",
+            allowed=ADMIN_ONLY,
+            area=ADMIN_ONLY,
+        ),
+        page(
+            "coordination:rule_edit",
+            "/coordination/rules/<draft>/rules/<rule>/",
+            lambda w: f"/coordination/rules/{w.draft_ruleset.pk}/rules/{first_draft_rule(w)}/",
+            allowed=ADMIN_ONLY,
+            area=ADMIN_ONLY,
+        ),
+        page_post(
+            "coordination:rule_delete",
+            "/coordination/rules/<draft>/rules/<rule>/delete/",
+            lambda w: (
+                f"/coordination/rules/{w.draft_ruleset.pk}/rules/{first_draft_rule(w)}/delete/"
+            ),
+            nothing,
+            allowed=ADMIN_ONLY,
+            area=ADMIN_ONLY,
         ),
         page_post(
             "coordination:ruleset_draft",
