@@ -100,6 +100,12 @@ class Assignment(models.Model):
                 condition=Q(status__in=["pending", "accepted"]),
                 name="coord_assign_open_next",
             ),
+            # The city's late work and work due soon, soonest first (the dispatcher's page).
+            models.Index(
+                fields=["next_due_at"],
+                condition=Q(status__in=["pending", "accepted"]),
+                name="coord_assign_open_due",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

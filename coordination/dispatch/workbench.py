@@ -56,6 +56,16 @@ def _descendant_ids(model, root) -> list[int]:
     return found
 
 
+def assignments_late(*, now: datetime | None = None) -> QuerySet[Assignment]:
+    """Active assignments whose next deadline has passed (the sign-for one while pending,
+    else the resolution one): ``assignments_overdue`` in the form an index answers, soonest
+    deadline first, for the dispatcher's page at a city's scale."""
+    now = now or timezone.now()
+    return Assignment.objects.filter(
+        status__in=Assignment.ACTIVE_STATUSES, next_due_at__lt=now
+    ).order_by("next_due_at", "id")
+
+
 def assignments_at_risk(*, now: datetime | None = None) -> QuerySet[Assignment]:
     """Active assignments whose next deadline comes within ``DEADLINE_WARNING`` (counted in
     calendar time here: a list to look at, not a clock to escalate by)."""

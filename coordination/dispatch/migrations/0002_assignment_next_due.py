@@ -24,4 +24,8 @@ class Migration(migrations.Migration):
             model_name='assignment',
             index=models.Index(condition=models.Q(('status__in', ['pending', 'accepted'])), fields=['agency', 'next_due_at', 'id'], name='coord_assign_open_next'),
         ),
+            migrations.AddIndex(
+            model_name='assignment',
+            index=models.Index(condition=models.Q(('status__in', ['pending', 'accepted'])), fields=['next_due_at'], name='coord_assign_open_due'),
+        ),
     ]

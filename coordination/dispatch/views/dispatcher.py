@@ -22,13 +22,15 @@ from platform_gov.pages import act, form_error_messages
 from ..forms import ApproveForm, DispatchForm, EscalateForm, MergeForm, RejectForm
 from ..models import CoordinationRequest, Handoff
 from ..permissions import issue_for_user, request_for_user
-from ..selectors import assignments_overdue, dispatchable_agencies, requests_open, triage_queue
+from ..selectors import dispatchable_agencies, requests_open, triage_queue
 from ..services import merge, requests, routing, supervision
-from ..workbench import assignments_at_risk
+from ..workbench import assignments_at_risk, assignments_late
 from .common import dispatcher_required
 
 # How many triage issues and how many requests the dispatcher's page shows at once.
 DISPATCH_LIST_LIMIT = 30
+# Late assignments are counted up to this many ("1,000+").
+OVERDUE_COUNT_CAP = 1000
 
 
 def _late_cases(assignments, supervised_ids=None) -> list[dict]:
@@ -85,17 +87,14 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         }
         for item in open_requests
     ]
-    late = (
-        assignments_overdue(now=now)
-        .select_related("issue", "agency")
-        .order_by("next_due_at", "id")[:300]
-    )
+    late = assignments_late(now=now).select_related("issue", "agency")[:300]
     soon = (
         assignments_at_risk(now=now)
         .select_related("issue", "agency")
         .order_by("next_due_at", "id")[:300]
     )
-    overdue_total = assignments_overdue(now=now).values("issue_id").distinct().count()
+    # Counted up to a cap: a city can have tens of thousands of late assignments.
+    overdue_total = assignments_late(now=now).order_by()[: OVERDUE_COUNT_CAP + 1].count()
     agencies = (
         list(dispatchable_agencies().only("code", "name_zh", "name_en", "kind"))
         if any(item["moves"] for item in requests_)
@@ -112,7 +111,8 @@ def dispatch(request: HttpRequest) -> HttpResponse:
             "requests_total": requests_total,
             "requests": requests_,
             "overdue": _late_cases(late),
-            "overdue_total": overdue_total,
+            "overdue_total": min(overdue_total, OVERDUE_COUNT_CAP),
+            "overdue_capped": overdue_total > OVERDUE_COUNT_CAP,
             "at_risk": _late_cases(soon),
             "agencies": agencies,
         },
