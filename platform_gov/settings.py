@@ -71,6 +71,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # While debugging, the site's own 404 page rather than Django's technical one.
+    "platform_gov.notfound.FriendlyNotFoundMiddleware",
     "csp.middleware.CSPMiddleware",
     "platform_gov.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

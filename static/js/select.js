@@ -7,8 +7,12 @@
 (function () {
   "use strict";
 
+  var labels = {};
+
   function enhance(select) {
     if (select.tomselect) return;
+    var own = document.querySelector('label[for="' + select.id + '"]');
+    if (own) labels[select.id] = own;
     var multiple = select.multiple;
     var settings = {
       searchField: ["text", "search"],
@@ -23,12 +27,15 @@
         }
       },
       onInitialize: function () {
-        // The control's input takes the select's label and description.
+        // The control's input takes the select's label and description; the original
+        // select, hidden but still read by assistive technology, keeps its name too
+        // (tom-select points the label at its own input).
         var input = this.control_input;
-        var label = document.querySelector('label[for="' + select.id + '"]');
+        var label = labels[select.id];
         if (label) {
           label.id = label.id || select.id + "-label";
           input.setAttribute("aria-labelledby", label.id);
+          select.setAttribute("aria-labelledby", label.id);
         }
         var described = select.getAttribute("aria-describedby");
         if (described) input.setAttribute("aria-describedby", described);

@@ -54,6 +54,55 @@ PAGES: tuple[Page, ...] = (
     Page("issues:my_issues", "my-issues", "resident", lambda w: reverse("issues:my_issues")),
     Page("login", "login", None, lambda w: reverse("login")),
     Page("signup", "signup", None, lambda w: reverse("signup")),
+    Page("password_reset", "password-reset", None, lambda w: reverse("password_reset")),
+    Page(
+        "password_reset_done", "password-reset-sent", None, lambda w: reverse("password_reset_done")
+    ),
+    Page(
+        "password_reset_confirm",
+        "password-reset-bad-link",
+        None,
+        lambda w: reverse("password_reset_confirm", args=["MQ", "bad-token"]),
+    ),
+    Page(
+        "password_reset_complete",
+        "password-reset-complete",
+        None,
+        lambda w: reverse("password_reset_complete"),
+    ),
+    Page(
+        "coordination:workbench",
+        "workbench",
+        "dispatcher",
+        lambda w: reverse("coordination:workbench"),
+    ),
+    Page(
+        "coordination:workbench_issue",
+        "workbench-triage-issue",
+        "dispatcher",
+        lambda w: reverse("coordination:workbench_issue", args=[w.issues["triage"].pk]),
+    ),
+    Page(
+        "coordination:workbench_issue",
+        "workbench-supervised-issue",
+        "dispatcher",
+        lambda w: reverse("coordination:workbench_issue", args=[w.issues["supervised"].pk]),
+    ),
+    Page(
+        "coordination:rule_create",
+        "rule-new",
+        "admin",
+        lambda w: reverse("coordination:rule_create", args=[w.draft.pk]),
+    ),
+    Page(
+        "coordination:rule_edit",
+        "rule-edit",
+        "admin",
+        lambda w: reverse(
+            "coordination:rule_edit", args=[w.draft.pk, w.draft.rules.order_by("pk")[0].pk]
+        ),
+    ),
+    Page("not-found", "not-found", None, lambda w: "/no-such-page/", status=404),
     Page("coordination:staff_queue", "staff-queue", "staff_urban", lambda w: "/staff/"),
     Page(
         "coordination:staff_issue", "staff-issue-accepted", "staff_urban", _staff_issue("accepted")
@@ -115,6 +164,9 @@ NOT_PAGES: dict[str, str] = {
     "logout": "POST only: the sign-out button of every page",
     "set_language": "POST only: the language switcher of every page",
     "healthz": "JSON for operators",
+    "issues:areas": "GeoJSON for the maps",
+    "favicon": "a redirect to the icon",
+    "coordination:rule_delete": "POST only: a form of the rule set's page",
 }
 NOT_PAGE_PREFIXES = ("coordination:assignment_",)
 # Where no page of ours lives: the API (its docs have a check of their own), Open311 and the

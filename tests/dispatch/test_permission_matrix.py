@@ -561,6 +561,32 @@ def _rows() -> list[Row]:
         public(page, "issues:areas", "/areas.geojson", lambda w: "/areas.geojson"),
         # ------------------------------------------------------------------ accounts
         public(page, "login", "/accounts/login/", lambda w: "/accounts/login/"),
+        # Password reset by e-mail: Django's views, open to everyone.
+        public(
+            page,
+            "password_reset",
+            "/accounts/password/reset/",
+            lambda w: "/accounts/password/reset/",
+        ),
+        public(
+            page,
+            "password_reset_done",
+            "/accounts/password/reset/sent/",
+            lambda w: "/accounts/password/reset/sent/",
+        ),
+        public(
+            page,
+            "password_reset_confirm",
+            "/accounts/password/reset/<bad link>/",
+            lambda w: "/accounts/password/reset/MQ/bad-token/",
+        ),
+        public(
+            page,
+            "password_reset_complete",
+            "/accounts/password/reset/done/",
+            lambda w: "/accounts/password/reset/done/",
+        ),
+        public(page, "favicon", "/favicon.ico", lambda w: "/favicon.ico", ok=301),
         page_post(
             "login",
             "/accounts/login/",
