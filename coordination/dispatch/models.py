@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -73,12 +73,17 @@ class Assignment(models.Model):
     # Sent back to the same lead after a low rating or a reopen (返工).
     redo = models.BooleanField(_("redo"), default=False)
     extended = models.BooleanField(_("deadline extended"), default=False)
-    # The deadline that comes next: signing for it while pending (a summoned department's is
-    # 30 minutes), then resolving it. Computed by the database, so the queue is read in this
-    # order straight from an index, whatever the organisation's size.
+    # The deadline that comes next: while pending, the sooner of signing for it (a summoned
+    # department's is 30 minutes) and resolving it; once accepted, resolving it. Computed by
+    # the database, so queues and late work are read in this order straight from an index.
     next_due_at = models.GeneratedField(
         expression=Case(
-            When(status="pending", then=Coalesce("response_due_at", "due_at")),
+            When(
+                status="pending",
+                then=Least(
+                    Coalesce("response_due_at", "due_at"), Coalesce("due_at", "response_due_at")
+                ),
+            ),
             default=F("due_at"),
         ),
         output_field=models.DateTimeField(),
@@ -138,13 +143,16 @@ class Assignment(models.Model):
 
     @property
     def next_deadline(self) -> tuple[str, object] | None:
-        """``("accept", when)`` while pending, ``("resolve", when)`` once accepted; None when
-        finished or without a deadline. The same rule as ``next_due_at``, for one row."""
+        """``("accept", when)`` or ``("resolve", when)``, whichever comes first (only the
+        latter once accepted); None when finished or without a deadline. The same rule as
+        ``next_due_at``, for one row."""
         if not self.is_active:
             return None
-        if self.status == self.Status.PENDING and self.response_due_at is not None:
-            return ("accept", self.response_due_at)
-        return ("resolve", self.due_at) if self.due_at is not None else None
+        response, resolution = self.response_due_at, self.due_at
+        pending = self.status == self.Status.PENDING
+        if pending and response is not None and (resolution is None or response <= resolution):
+            return ("accept", response)
+        return ("resolve", resolution) if resolution is not None else None
 
     def is_overdue(self, now=None) -> bool:
         """Late to sign for (while pending), or late to resolve (while active)."""

@@ -20,8 +20,11 @@ def issue():
     )
 
 
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
 def lookup(client, code, check=""):
-    return client.post("/track/", {"code": code, "check": check})
+    return client.post("/track/", {"code": code, "check": check}, **EN)
 
 
 def test_the_tracking_number_and_the_phones_last_four_digits_open_the_issue(client, issue):
@@ -106,7 +109,7 @@ def test_past_the_limit_the_form_comes_back_as_typed_with_when_to_retry(client, 
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "submit": "1/hour"}
     cache.clear()
     client.post("/report/", REPORT)
-    again = client.post("/report/", {**REPORT, "title": "Second lamp out"})
+    again = client.post("/report/", {**REPORT, "title": "Second lamp out"}, **EN)
 
     body = again.content.decode()
     assert again.status_code == 429

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='assignment',
             name='next_due_at',
-            field=models.GeneratedField(db_persist=True, expression=models.Case(models.When(status='pending', then=django.db.models.functions.comparison.Coalesce('response_due_at', 'due_at')), default=models.F('due_at')), output_field=models.DateTimeField(), verbose_name='due next'),
+            field=models.GeneratedField(db_persist=True, expression=models.Case(models.When(status='pending', then=django.db.models.functions.comparison.Least(django.db.models.functions.comparison.Coalesce('response_due_at', 'due_at'), django.db.models.functions.comparison.Coalesce('due_at', 'response_due_at'))), default=models.F('due_at')), output_field=models.DateTimeField(), verbose_name='due next'),
         ),
         migrations.AddIndex(
             model_name='assignment',

@@ -87,11 +87,12 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         }
         for item in open_requests
     ]
-    late = assignments_late(now=now).select_related("issue", "agency")[:300]
+    # Enough rows for the page's thirty cases (most late cases have one or two assignments).
+    late = assignments_late(now=now).select_related("issue", "agency")[: DISPATCH_LIST_LIMIT * 3]
     soon = (
         assignments_at_risk(now=now)
         .select_related("issue", "agency")
-        .order_by("next_due_at", "id")[:300]
+        .order_by("next_due_at", "id")[: DISPATCH_LIST_LIMIT * 3]
     )
     # Counted up to a cap: a city can have tens of thousands of late assignments.
     overdue_total = assignments_late(now=now).order_by()[: OVERDUE_COUNT_CAP + 1].count()
