@@ -9,6 +9,7 @@ from django.db.models import Case, F, Q, When
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from agencies.models import Agency
 from coordination.deadlines.models import SLAPolicy
@@ -186,7 +187,8 @@ class CoordinationRequest(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Waiting for the dispatcher")
         APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
+        # Not the issue's "Rejected" (不予受理): a request turned down (驳回).
+        REJECTED = "rejected", pgettext_lazy("coordination request", "Rejected")
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="coordination_requests")
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="requests")
