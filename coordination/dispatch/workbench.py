@@ -21,7 +21,6 @@ from agencies.models import Agency, Area
 from issues.models import Category, Issue
 
 from .models import Assignment
-from .selectors import assignments_overdue
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -97,9 +96,9 @@ def workbench_issues(issues: QuerySet[Issue], filters: Filters) -> QuerySet[Issu
     if f.agency is not None:
         issues = issues.filter(pk__in=Assignment.objects.filter(agency=f.agency).values("issue_id"))
     if f.overdue:
-        issues = issues.filter(pk__in=assignments_overdue().values("issue_id"))
+        issues = issues.filter(pk__in=assignments_late().order_by().values("issue_id"))
     if f.at_risk:
-        issues = issues.filter(pk__in=assignments_at_risk().values("issue_id"))
+        issues = issues.filter(pk__in=assignments_at_risk().order_by().values("issue_id"))
     return issues.order_by("-created_at", "-id")
 
 

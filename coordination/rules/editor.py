@@ -71,7 +71,8 @@ class ConditionForm(forms.Form):
     the input that fits the field (a script shows only that input)."""
 
     group = forms.ChoiceField(label=_("Group"), choices=GROUPS, initial="all")
-    field = forms.ChoiceField(label=_("Looks at"), choices=FIELDS)
+    # An empty first choice: a row left as it came is an empty row, and is left out.
+    field = forms.ChoiceField(label=_("Looks at"), choices=[("", "—"), *FIELDS])
     category = forms.ChoiceField(label=_("Category"), required=False, widget=SearchableSelect)
     category_children = forms.BooleanField(
         label=_("and the categories under it"), required=False, initial=True
