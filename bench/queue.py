@@ -136,9 +136,12 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         log(f"{database}: already seeded at this size on {marker.get('seeded_at')}; reusing it")
         seeded_now = False
 
+    load_before = os.getloadavg()[0]
     result = measure(requests=args.requests, warmup=args.warmup)
     result = {
         **result,
+        # Others' work on the machine inflates every figure: compare runs at similar loads.
+        "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "seed_seconds": marker.get("seed_seconds"),
         "seeded_now": seeded_now,
         "seeded_at": marker.get("seeded_at"),

@@ -19,6 +19,8 @@ from issues.models import Category, Issue
 from platform_gov.collation import search_text, sort_key
 from platform_gov.widgets import SearchableSelect
 
+from .wording import describe_problem
+
 GROUPS = [
     ("all", _("All of these must hold")),
     ("any", _("At least one of these")),
@@ -344,6 +346,7 @@ class RuleEditor:
         row, the deadline policy; what names no field goes above the form."""
         for problem in problems:
             where = problem.field
+            problem = Problem(problem.rule_id, problem.field, describe_problem(problem.message))
             row = next((form for key, form in self._rows.items() if where.startswith(key)), None)
             if row is not None:
                 name = "field" if isinstance(row, ConditionForm) else "type"

@@ -23,7 +23,7 @@ from .selectors import active_ruleset, describe_rule
 from .services import rule_delete, rule_save, ruleset_draft_create, ruleset_publish
 from .simulate import simulate_facts, simulate_replay
 from .validation import RuleSetInvalid, rule_problems, ruleset_problems
-from .wording import describe_decision, names
+from .wording import describe_decision, describe_problem, names
 
 
 def rules_admin_required(view):
@@ -103,7 +103,10 @@ def ruleset_detail(request: HttpRequest, ruleset_id: int) -> HttpResponse:
         {
             "ruleset": ruleset,
             "rules": rules,
-            "problems": ruleset_problems(ruleset=ruleset) if ruleset.is_editable else [],
+            "problems": [
+                {"rule_id": p.rule_id, "field": p.field, "message": describe_problem(p.message)}
+                for p in (ruleset_problems(ruleset=ruleset) if ruleset.is_editable else [])
+            ],
             "simulate_form": simulate_form,
             "replay_form": replay_form,
             "comparison": comparison,

@@ -200,6 +200,26 @@ def describe_reason(text: str, found: Names | None = None) -> str:
     return text
 
 
+def describe_problem(text: str, found: Names | None = None) -> str:
+    """A validation problem of the routing engine in the page's language, with names."""
+    n = found or names()
+    text = str(text).strip()
+    if match := re.fullmatch(
+        r"unreachable: rule (.+?) comes first, stops, and matches whenever this rule does", text
+    ):
+        return _(
+            "never used: rule %(rule)s comes first, stops there, and matches whenever this "
+            "rule would"
+        ) % {"rule": _label(match.group(1))}
+    if text == "no conditions: the rule would match every issue":
+        return _("no conditions: the rule would match every issue")
+    if match := re.fullmatch(r"unknown agency '(.+)'", text):
+        return _("unknown organisation %(code)s") % {"code": match.group(1)}
+    if match := re.fullmatch(r"agency '(.+)' is inactive", text):
+        return _("the organisation %(name)s is inactive") % {"name": n.agency(match.group(1))}
+    return text
+
+
 def describe_reasons(joined: str) -> list[str]:
     """A handoff's note of reasons (``; ``-joined) as sentences in the page's language.
 
