@@ -1,39 +1,16 @@
-"""Browser fixtures: one headless Chromium for the whole session, signed-in contexts, and the
-demo city with an issue in every state a page can show (``tests/browser/world.py``)."""
+"""Browser fixtures (the session's one Chromium, ``browser``, is in tests/conftest.py):
+signed-in contexts, and the demo city with an issue in every state a page can show
+(``tests/browser/world.py``)."""
 
 from __future__ import annotations
-
-import os
 
 import pytest
 from django.conf import settings
 from django.test import Client
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 LOCALES = {"zh-hans": "zh-CN", "en": "en-US"}
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """One Chromium per test session: starting it costs a second or two, a context nothing."""
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-    # from it are plain blocking calls, which Django would otherwise refuse.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def new_context(browser, live_server, *, user=None, language="en", viewport=None):
