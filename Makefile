@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 # `make run` uses nothing but this machine: no database server, no broker.
-EMBEDDED := env -u DATABASE_URL -u REDIS_URL DJANGO_DEBUG=1
+EMBEDDED := env -u DATABASE_URL -u REDIS_URL DJANGO_DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}
 
-.PHONY: install run stack test test-sqlite lint audit bench messages clean
+.PHONY: install run stack test test-sqlite lint audit bench messages screenshots clean
 
 install: $(VENV)/.installed .env
 
@@ -61,6 +61,14 @@ audit: install
 bench: install
 	$(BIN)/python -m bench.routing
 	$(BIN)/python -m bench.queue
+
+# Every page, in Chinese and English, on a desktop and a 390 px phone, into screenshots/ (not
+# committed). Needs PostgreSQL (DATABASE_URL; the browser tests use a live server) and Chromium.
+screenshots: install
+	@test -n "$$DATABASE_URL" || { echo "make screenshots needs DATABASE_URL (PostgreSQL)"; exit 2; }
+	rm -rf screenshots
+	SCREENSHOTS_DIR=$(CURDIR)/screenshots $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/test_screenshots.py
+	@echo "Screenshots in $(CURDIR)/screenshots/"
 
 messages: install
 	$(MANAGE) makemessages -l zh_Hans --no-location --ignore=.venv --ignore=tests --ignore=bench

@@ -125,6 +125,11 @@ class Membership(models.Model):
     )
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STAFF)
+    # The language the member reads the platform in, kept from the last sign-in or language
+    # switch: their notification e-mails are written in it. Empty: the platform's default.
+    language = models.CharField(
+        _("language"), max_length=16, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = _("membership")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
 
@@ -164,3 +165,13 @@ def _record(
 def _forget_access(user: AbstractBaseUser) -> None:
     """Drop what coordination.dispatch.permissions cached on this user object for the request."""
     user.__dict__.pop("_access", None)
+
+
+def member_language_set(*, user: AbstractBaseUser, language: str) -> int:
+    """Remember the language ``user`` reads the platform in, for the e-mails their
+    organisations' work sends them. Languages the platform does not have are ignored.
+    Returns the memberships changed (none for a resident, who has none)."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    if not user.is_authenticated or language not in codes:
+        return 0
+    return Membership.objects.filter(user=user).exclude(language=language).update(language=language)

@@ -46,18 +46,20 @@ class CopyPlan:
     def __init__(self, model: type[models.Model], given: Sequence[str], *, now: datetime):
         self.model = model
         self.table = model._meta.db_table
-        fields = {f.attname: f for f in model._meta.concrete_fields}
-        by_name = {f.name: f for f in model._meta.concrete_fields}
+        # Columns the database computes (GeneratedField) are not loaded.
+        concrete = [f for f in model._meta.concrete_fields if not f.generated]
+        fields = {f.attname: f for f in concrete}
+        by_name = {f.name: f for f in concrete}
         self.given_index: dict[str, int] = {}
         for position, name in enumerate(given):
             field = fields.get(name) or by_name.get(name)
             if field is None:
                 raise ValueError(f"{model.__name__} has no column {name!r}")
             self.given_index[field.attname] = position
-        self.columns = [f.column for f in model._meta.concrete_fields]
+        self.columns = [f.column for f in concrete]
         # For each column: ("given", position) | ("const", text) | ("call", function).
         self._fill: list[tuple[str, Any]] = []
-        for field in model._meta.concrete_fields:
+        for field in concrete:
             if field.attname in self.given_index:
                 self._fill.append(("given", self.given_index[field.attname]))
             else:

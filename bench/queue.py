@@ -7,7 +7,11 @@ matching ~2,000,000 guardian permission rows (``bench.queue_city``):
 - ``GET /staff/`` (the queue page) for the staff of the busiest organisation and of a
   median one (by the size of their queue) — the goal: p95 under 100 ms;
 - ``GET /api/v1/issues/`` (first page) and ``GET /api/v1/assignments/`` for the same users;
-- ``GET /dispatch/`` and ``GET /api/v1/issues/`` for a dispatcher, who sees every issue.
+- ``GET /dispatch/`` and ``GET /api/v1/issues/`` for a dispatcher, who sees every issue;
+- the dispatcher's workbench (``/dispatch/issues/``): unfiltered, and filtered by status,
+  the busiest organisation, an area, overdue work, a word of the titles and a tracking number;
+  and one issue's page (``/dispatch/issues/<id>/``) — the goal for these and ``/dispatch/``:
+  p95 under 200 ms; for the busiest organisation's ``/api/v1/issues/``: under 100 ms.
 
 Each is requested in-process with Django's test client (a forced login, DEBUG off, HTTPS as
 behind the production proxy), after a warm-up; the figures are wall-clock per request,
@@ -31,17 +35,30 @@ import time
 import warnings
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from bench import worlds
 
 GOAL_P95_MS = 100
+# Goals of their own (the staff's queue keeps GOAL_P95_MS).
+GOALS_MS = {
+    "api_issues_busiest": 100,
+    "dispatch_page": 200,
+    "workbench": 200,
+    "workbench_triage": 200,
+    "workbench_busiest_organisation": 200,
+    "workbench_area": 200,
+    "workbench_overdue": 200,
+    "workbench_text": 200,
+    "workbench_tracking_number": 200,
+    "workbench_issue": 200,
+}
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_queue"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 # Bump when the generated city changes, so an old database is seeded again.
 DATA_VERSION = 1
 # The pages the goal is about; the others are measured alongside.
-GOAL_SCENARIOS = ("staff_queue_busiest", "staff_queue_median")
+GOAL_SCENARIOS = ("staff_queue_busiest", "staff_queue_median", *GOALS_MS)
 HOST = "localhost"
 PROTECTED_DATABASES = {"postgres", "root", "template0", "template1"}
 
@@ -119,9 +136,12 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         log(f"{database}: already seeded at this size on {marker.get('seeded_at')}; reusing it")
         seeded_now = False
 
+    load_before = os.getloadavg()[0]
     result = measure(requests=args.requests, warmup=args.warmup)
     result = {
         **result,
+        # Others' work on the machine inflates every figure: compare runs at similar loads.
+        "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "seed_seconds": marker.get("seed_seconds"),
         "seeded_now": seeded_now,
         "seeded_at": marker.get("seeded_at"),
@@ -283,6 +303,7 @@ def measure(*, requests: int, warmup: int = 10) -> dict[str, object]:
         ("dispatch_page", dispatcher, "/dispatch/", {"agency": dispatch.code}),
         ("api_issues_dispatcher", dispatcher, "/api/v1/issues/", {"agency": dispatch.code}),
     ]
+    scenarios += _workbench_scenarios(dispatcher, busiest=staff["busiest"]["agency"])
 
     static = {**settings.STORAGES["staticfiles"]}
     # Collected static files are a deployment step; their manifest lookup is a dict lookup.
@@ -296,7 +317,8 @@ def measure(*, requests: int, warmup: int = 10) -> dict[str, object]:
     with overrides:
         for name, user, path, about in scenarios:
             figures = time_requests(user, path, requests=requests, warmup=warmup)
-            figures["met"] = figures["p95_ms"] < GOAL_P95_MS
+            figures["goal_p95_ms"] = GOALS_MS.get(name, GOAL_P95_MS)
+            figures["met"] = figures["p95_ms"] < figures["goal_p95_ms"]
             results[name] = {"path": path, **about, **figures}
             log(
                 f"{name:<26} {path:<22} p50 {figures['p50_ms']:>8.1f} ms  "
@@ -312,9 +334,108 @@ def measure(*, requests: int, warmup: int = 10) -> dict[str, object]:
         "requests": requests,
         "scenarios": results,
         "goal_p95_ms": GOAL_P95_MS,
+        "goals_ms": GOALS_MS,
         "goal_scenarios": list(GOAL_SCENARIOS),
         "met": all(results[name]["met"] for name in GOAL_SCENARIOS),
     }
+
+
+def _workbench_scenarios(dispatcher, *, busiest: str) -> list[tuple[str, object, str, dict]]:
+    """The dispatcher's workbench, unfiltered and by each kind of filter, and one issue."""
+    from django.db.models import Count
+
+    from issues.models import Issue
+
+    area = _bench_areas()
+    word = _common_title_word()
+    sample = Issue.objects.filter(status=Issue.Status.TRIAGE).order_by("created_at").first()
+    sample = sample or Issue.objects.order_by("-created_at").first()
+    top_status = Issue.objects.filter(status=Issue.Status.TRIAGE).aggregate(n=Count("id"))["n"] or 0
+    base = "/dispatch/issues/"
+    return [
+        ("workbench", dispatcher, base, {}),
+        ("workbench_triage", dispatcher, f"{base}?status=triage", {"matching": top_status}),
+        ("workbench_busiest_organisation", dispatcher, f"{base}?agency={busiest}", {}),
+        ("workbench_area", dispatcher, f"{base}?area={area}", {"area": area}),
+        ("workbench_overdue", dispatcher, f"{base}?overdue=on", {}),
+        ("workbench_text", dispatcher, f"{base}?q={quote(word)}", {"word": word}),
+        (
+            "workbench_tracking_number",
+            dispatcher,
+            f"{base}?q={sample.tracking_number}",
+            {},
+        ),
+        ("workbench_issue", dispatcher, f"{base}{sample.pk}/", {"issue": sample.pk}),
+    ]
+
+
+def _common_title_word() -> str:
+    """A two-character word found in many titles (what a dispatcher would type)."""
+    from collections import Counter
+
+    from issues.models import Issue
+
+    titles = Issue.objects.order_by("-id").values_list("title", flat=True)[:2000]
+    pairs = Counter(t[i : i + 2] for t in titles for i in range(len(t) - 1))
+    for pair, _n in pairs.most_common():
+        if all("\u4e00" <= c <= "\u9fff" for c in pair):
+            return pair
+    return "问题"
+
+
+def _bench_areas() -> str:
+    """The city's streets and communities, as areas, and each placed issue's area (the
+    seeded city places issues in the demo district's box but has no areas): made once, with
+    one UPDATE. Returns a community's code to filter by."""
+    from django.db import connection
+
+    from agencies.geometry import rectangle
+    from agencies.models import Area
+    from issues.models import Issue
+
+    if not Area.objects.filter(code="bench-c-0-0").exists():
+        district = Area.objects.create(
+            code="bench-district",
+            name_zh="清河区",
+            level=Area.Level.DISTRICT,
+            geometry=rectangle(116.30, 39.85, 116.50, 40.00),
+        )
+        cases = []
+        for i in range(4):  # four streets west to east, each cut in three communities
+            west, east = 116.30 + i * 0.05, 116.35 + i * 0.05
+            street = Area.objects.create(
+                code=f"bench-s-{i}",
+                name_zh=f"街道{i}",
+                level=Area.Level.STREET,
+                parent=district,
+                geometry=rectangle(west, 39.85, east, 40.00),
+            )
+            for j in range(3):
+                south, north = 39.85 + j * 0.05, 39.90 + j * 0.05
+                community = Area.objects.create(
+                    code=f"bench-c-{i}-{j}",
+                    name_zh=f"社区{i}-{j}",
+                    level=Area.Level.COMMUNITY,
+                    parent=street,
+                    geometry=rectangle(west, south, east, north),
+                )
+                cases.append(
+                    f"WHEN lon >= {west} AND lon < {east} AND lat >= {south} AND lat < {north}"
+                    f" THEN {community.pk}"
+                )
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Issue._meta.db_table} SET area_id = CASE {' '.join(cases)} END "  # noqa: S608 (our own numbers)
+                "WHERE lat IS NOT NULL AND lon IS NOT NULL"
+            )
+        # The UPDATE wrote a new version of every row: vacuum, or every later scan pays for it
+        # (VACUUM cannot run inside a transaction, as under the tests: there, analyse only).
+        with connection.cursor() as cursor:
+            vacuum = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+            cursor.execute(f"{vacuum} {Issue._meta.db_table}")
+        log(f"areas: 17 made, issues placed in them ({time.perf_counter() - started:.1f} s)")
+    return "bench-c-1-1"
 
 
 def _member(agency):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -38,3 +40,17 @@ def my_issues(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     return render(request, "issues/my_issues.html", {"page": page})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset by e-mail, with the link built on ``SITE_URL`` (the host a
+    request names could be anyone's) and limited per client address like sign-ups."""
+
+    def form_valid(self, form):
+        if limited := page_rate_limit(self.request, SignupThrottle):
+            return limited
+        self.extra_email_context = {
+            "site_url": settings.SITE_URL.rstrip("/"),
+            "platform_name": settings.PLATFORM_NAME,
+        }
+        return super().form_valid(form)

@@ -10,14 +10,17 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from agencies.selectors import place_in_city
 from platform_gov.forms import BooleanField
+from platform_gov.widgets import SearchableSelect
 
 from .models import Attachment, Category
 from .photos import FIELD as PHOTOS_FIELD
 from .photos import photos_prepare
-from .selectors import category_choices
+from .selectors import category_choices, category_grouped_choices
 
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 \-]{4,19}$",
@@ -80,6 +83,8 @@ class ReportForm(forms.Form):
         queryset=Category.objects.none(),
         required=False,
         empty_label=_("I don't know – let the dispatcher decide"),
+        widget=SearchableSelect,
+        help_text=_("Type to search, in Chinese, pinyin or English."),
     )
     address = forms.CharField(label=_("Address or place"), max_length=300, required=False)
     lat = forms.FloatField(
@@ -147,7 +152,12 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = category_choices()
+        field = self.fields["category"]
+        field.queryset = category_choices()
+        # Shown grouped and sorted for the page's language; validated against the queryset.
+        field.choices, field.widget.search = category_grouped_choices(
+            language=get_language() or settings.LANGUAGE_CODE, empty_label=field.empty_label
+        )
 
     @property
     def photos_need_choosing_again(self) -> bool:
@@ -163,30 +173,77 @@ class ReportForm(forms.Form):
                 self.add_error(missing, _("Give both latitude and longitude, or neither."))
         if lat is None and lon is None and not data.get("address") and "lat" not in self.errors:
             self.add_error("address", _("Tell us where: an address, or the coordinates."))
+        if lat is not None and lon is not None and not place_in_city(lon=lon, lat=lat):
+            # Not silently sent on to triage: the resident can move the pin, or call 12345.
+            self.add_error(
+                "lat",
+                _(
+                    "This place is outside %(city)s, which this service covers. Pick a place "
+                    "in the city on the map, or give an address."
+                )
+                % {"city": _("Qinghe City")},
+            )
         if data.get("anonymous"):
             data["share_contact_with_partners"] = False  # no contact goes past the centre
         return data
 
 
 TOKEN_RE = re.compile(r"(?:/track/)?([A-Za-z0-9_\-]{32,64})/?\s*$")
+NUMBER_RE = re.compile(r"^\s*(\d{8})\s*-?\s*([23456789A-Za-z]{6})\s*$")
 
 
 class TrackForm(forms.Form):
-    """Find an issue again from the tracking link (or the code at its end)."""
+    """Find an issue again: from the tracking link (or the code at its end), or from the
+    tracking number with something only the resident knows (the last four digits of the phone
+    they gave, or their e-mail address).
+
+    ``cleaned_data`` holds ``token`` (a link was given) or ``number`` and ``check``.
+    """
 
     code = forms.CharField(
-        label=_("Your tracking link"),
+        label=_("Your tracking link or tracking number"),
         max_length=300,
-        help_text=_("Paste the link you were given when you reported the issue."),
+        help_text=_(
+            "Paste the link you were given, or type the tracking number (e.g. 20261206-7KXQ4M)."
+        ),
+    )
+    check = forms.CharField(
+        label=_("With a tracking number: the last four digits of your phone, or your e-mail"),
+        max_length=254,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("Only needed with a tracking number, so that no one else can open it."),
     )
 
-    def clean_code(self) -> str:
-        match = TOKEN_RE.search(self.cleaned_data["code"].strip())
-        if not match:
-            raise forms.ValidationError(
-                _("This is not a tracking link. It looks like …/track/ followed by a long code.")
-            )
-        return match.group(1)
+    def clean(self) -> dict:
+        data = super().clean()
+        code = (data.get("code") or "").strip()
+        if not code:
+            return data
+        if number := NUMBER_RE.match(code):
+            data["number"] = f"{number.group(1)}-{number.group(2).upper()}"
+            check = (data.get("check") or "").strip()
+            if not check:
+                self.add_error(
+                    "check",
+                    _(
+                        "With a tracking number, give the last four digits of the phone you "
+                        "gave, or your e-mail address."
+                    ),
+                )
+            data["check"] = check
+            return data
+        if token := TOKEN_RE.search(code):
+            data["token"] = token.group(1)
+            return data
+        self.add_error(
+            "code",
+            _(
+                "This is neither a tracking link nor a tracking number. A link looks like "
+                "…/track/ followed by a long code; a number like 20261206-7KXQ4M."
+            ),
+        )
+        return data
 
 
 RATING_CHOICES = [

@@ -224,6 +224,17 @@ class Issue(models.Model):
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
+    # The smallest of the city's areas holding the place (a community, else its street or
+    # district), found when the issue is filed: the dispatcher's workbench filters by it.
+    area = models.ForeignKey(
+        "agencies.Area",
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # the (area, created_at) index below serves it
+    )
     contact_name = models.CharField(_("name"), max_length=100, blank=True)
     contact_phone = models.CharField(_("phone"), max_length=32, blank=True)
     contact_email = models.EmailField(_("email"), blank=True)
@@ -288,7 +299,11 @@ class Issue(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("issue")
         verbose_name_plural = _("issues")
-        indexes = [models.Index(fields=["status", "created_at"], name="issues_status_created")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="issues_status_created"),
+            models.Index(fields=["area", "created_at"], name="issues_area_created"),
+            models.Index(fields=["category", "created_at"], name="issues_category_created"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(lat__isnull=True) & Q(lon__isnull=True))

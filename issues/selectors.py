@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+
+from platform_gov.collation import search_text, sort_key
 
 from .models import Attachment, Category, Issue, Update
 
@@ -17,12 +21,64 @@ def category_choices() -> QuerySet[Category]:
     )
 
 
+def category_grouped_choices(*, language: str, empty_label: str) -> tuple[list, dict[str, str]]:
+    """The active categories as grouped choices for a select: each top category an optgroup
+    holding itself ("…: something else") and its children, groups and options sorted as
+    ``language``'s readers expect; top categories without children (其他 Other) last, on
+    their own. Also ``search``: value → the names and pinyin a searchable list matches.
+    """
+    categories = list(category_choices())
+    children: dict[int, list[Category]] = {}
+    for category in categories:
+        if category.parent_id:
+            children.setdefault(category.parent_id, []).append(category)
+    tops = [c for c in categories if not c.parent_id]
+
+    def key(category: Category) -> tuple[str, str]:
+        return sort_key(category.name, language)
+
+    search = {
+        str(c.pk): search_text(
+            c.name_zh, c.name_en, *((c.parent.name_zh, c.parent.name_en) if c.parent_id else ())
+        )
+        for c in categories
+    }
+    grouped: list = [("", empty_label)]
+    alone = []
+    for top in sorted(tops, key=key):
+        kids = sorted(children.get(top.pk, []), key=key)
+        if not kids:
+            alone.append((top.pk, top.name))
+            continue
+        general = _("%(name)s: something else") % {"name": top.name}
+        grouped.append((top.name, [(top.pk, general)] + [(kid.pk, kid.name) for kid in kids]))
+    return grouped + alone, search
+
+
 def issue_by_access_token(*, token: str) -> Issue:
     """The issue behind a resident's link; 404 when no issue has that token."""
     issue = Issue.objects.select_related("category").filter(access_token=token).first()
     if issue is None:
         raise Http404("No issue has this tracking link.")
     return issue
+
+
+def issue_by_tracking_number(*, number: str, check: str) -> Issue | None:
+    """The issue with this tracking number, if ``check`` is the last four digits of the phone
+    the resident gave or their e-mail address; else None (whether the number exists or not,
+    so the answer tells nothing to someone guessing)."""
+    issue = Issue.objects.filter(tracking_number=number.upper()).first()
+    if issue is None:
+        return None
+    check = check.strip()
+    digits = "".join(c for c in issue.contact_phone if c.isdigit())
+    if len(check) == 4 and check.isdigit() and len(digits) >= 4:
+        matched = constant_time_compare(digits[-4:], check)
+    elif "@" in check and issue.contact_email:
+        matched = constant_time_compare(issue.contact_email.lower(), check.lower())
+    else:
+        matched = False
+    return issue if matched else None
 
 
 def issue_public_timeline(*, issue: Issue) -> QuerySet[Update]:

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
+from agencies.selectors import area_ids_at
 from platform_gov.errors import WorkflowError
 
 from .models import (
@@ -87,6 +88,7 @@ def issue_submit(
             lat=lat,
             lon=lon,
             address=address.strip(),
+            area_id=_area_id(lat=lat, lon=lon),
             contact_name=contact_name.strip(),
             contact_phone=contact_phone.strip(),
             contact_email=contact_email.strip(),
@@ -134,6 +136,14 @@ def issue_check_description(description: str) -> None:
                 ]
             }
         )
+
+
+def _area_id(*, lat: float | None, lon: float | None) -> int | None:
+    """The smallest area holding the place, or None (no place, or outside every area)."""
+    if lat is None or lon is None:
+        return None
+    found = area_ids_at(lon=lon, lat=lat)
+    return found[-1] if found else None
 
 
 def resident_language() -> str:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("track/<str:access_token>/feedback/", views.track_feedback, name="track_feedback"),
     path("track/<str:access_token>/reopen/", views.track_reopen, name="track_reopen"),
     path("my/issues/", account_views.my_issues, name="my_issues"),
+    path("areas.geojson", views.areas, name="areas"),
     path(
         "track/<str:access_token>/photos/<int:photo_id>/",
         views.track_photo,

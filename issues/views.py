@@ -2,23 +2,54 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
 
+from agencies.selectors import areas_geojson
 from platform_gov.pages import act
-from platform_gov.throttling import SubmitThrottle, TrackThrottle, page_rate_limit
+from platform_gov.throttling import (
+    SubmitThrottle,
+    TrackNumberThrottle,
+    TrackThrottle,
+    page_rate_limit,
+    rate_limit_count,
+    rate_limit_wait,
+    too_many_requests,
+)
 
 from .forms import FeedbackForm, ReopenForm, ReportForm, TrackForm
 from .models import Issue, Update
 from .photos import photo_response
 from .publication import public_timeline
-from .selectors import issue_by_access_token, issue_photo, issue_photos, issue_public_timeline
+from .selectors import (
+    issue_by_access_token,
+    issue_by_tracking_number,
+    issue_photo,
+    issue_photos,
+    issue_public_timeline,
+)
 from .services import issue_feedback, issue_reopen, issue_reopen_window_open, issue_submit
+
+# Referer only to this site itself (whose logs redact tracking links), never to another.
+TRACKING_REFERRER_POLICY = "same-origin"
+
+
+@require_safe
+@cache_control(public=True, max_age=300)
+@vary_on_headers("Accept-Language", "Cookie")
+def areas(request: HttpRequest) -> JsonResponse:
+    """The city's areas as GeoJSON, named in the page's language: the maps' base layer.
+    Public (the city's districts, streets and communities are no secret)."""
+    return JsonResponse(areas_geojson(), json_dumps_params={"ensure_ascii": False})
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -27,16 +58,22 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST" and (limited := page_rate_limit(request, SubmitThrottle)):
-        return limited
+    """The report form. Only a filed report counts against the filing limit (a form sent back
+    for its errors does not); past the limit the form comes back as typed, with when to try
+    again (429)."""
     form = ReportForm(request.POST, request.FILES) if request.method == "POST" else ReportForm()
     if request.method == "POST" and form.is_valid():
+        if wait := rate_limit_wait(request, SubmitThrottle):
+            return too_many_requests(
+                request, wait, template="issues/report.html", context={"form": form}
+            )
         try:
             issue = issue_submit(**form.cleaned_data, reporter=request.user)
         except ValidationError as error:
             for field, messages in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, messages)
         else:
+            rate_limit_count(request, SubmitThrottle)
             return redirect("issues:submitted", access_token=issue.access_token)
     status = 400 if request.method == "POST" else 200
     return render(request, "issues/report.html", {"form": form}, status=status)
@@ -50,12 +87,51 @@ def submitted(request: HttpRequest, access_token: str) -> HttpResponse:
     return render(request, "issues/submitted.html", {"issue": issue, "track_url": track_url})
 
 
+@require_http_methods(["GET", "POST"])
 def track_lookup(request: HttpRequest) -> HttpResponse:
-    if "code" in request.GET and (limited := page_rate_limit(request, TrackThrottle)):
+    """Find an issue by its link, or by its tracking number and the last four digits of the
+    phone (or the e-mail) given with it. A POST form: what the resident types stays out of
+    URLs and logs. Number lookups are limited per address (``RATE_LIMIT_TRACK_NUMBER``) and
+    per number (``TRACK_NUMBER_MAX_FAILURES`` wrong answers an hour), so four digits cannot
+    be guessed."""
+    # A link to /track/?code=... (older pages, bookmarks) still opens the issue.
+    data = (
+        request.POST
+        if request.method == "POST"
+        else (request.GET if "code" in request.GET else None)
+    )
+    if data is not None and (limited := page_rate_limit(request, TrackThrottle)):
         return limited
-    form = TrackForm(request.GET if "code" in request.GET else None)
+    form = TrackForm(data)
     if form.is_bound and form.is_valid():
-        return redirect("issues:track", access_token=form.cleaned_data["code"])
+        if token := form.cleaned_data.get("token"):
+            return redirect("issues:track", access_token=token)
+        number = form.cleaned_data["number"]
+        if wait := rate_limit_wait(request, TrackNumberThrottle):
+            return too_many_requests(
+                request, wait, template="issues/track_lookup.html", context={"form": form}
+            )
+        failures_key = f"track-number-failures:{number}"
+        if (cache.get(failures_key) or 0) >= settings.TRACK_NUMBER_MAX_FAILURES:
+            form.add_error(
+                None,
+                _(
+                    "Too many wrong answers for this number: try again in an hour, or use "
+                    "your tracking link."
+                ),
+            )
+        else:
+            rate_limit_count(request, TrackNumberThrottle)
+            issue = issue_by_tracking_number(number=number, check=form.cleaned_data["check"])
+            if issue is not None:
+                cache.delete(failures_key)
+                return redirect("issues:track", access_token=issue.access_token)
+            cache.add(failures_key, 0, timeout=3600)
+            cache.incr(failures_key)
+            form.add_error(
+                "check",
+                _("The number and the digits (or e-mail) do not match an issue. Check both."),
+            )
     return render(
         request, "issues/track_lookup.html", {"form": form}, status=400 if form.is_bound else 200
     )
@@ -94,8 +170,10 @@ def track(request: HttpRequest, access_token: str) -> HttpResponse:
             "photos": issue_photos(issue=issue),
         },
     )
-    # The link is the resident's secret: keep it out of other sites' Referer headers.
-    response["Referrer-Policy"] = "no-referrer"
+    # The link is the resident's secret: keep it out of other sites' Referer headers. Not
+    # ``no-referrer``: Chromium then posts this page's forms with ``Origin: null``, which
+    # Django's CSRF check refuses (403), and the resident could neither rate nor reopen.
+    response["Referrer-Policy"] = TRACKING_REFERRER_POLICY
     return response
 
 
@@ -106,7 +184,7 @@ def track_photo(request: HttpRequest, access_token: str, photo_id: int) -> HttpR
     issue = issue_by_access_token(token=access_token)
     response = photo_response(issue_photo(issue=issue, photo_id=photo_id))
     # As on the tracking page: the link in this URL is the resident's secret.
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = TRACKING_REFERRER_POLICY
     return response
 
 
@@ -115,7 +193,7 @@ def track_photo(request: HttpRequest, access_token: str, photo_id: int) -> HttpR
 
 def _back_to_tracking(issue: Issue) -> HttpResponse:
     response = redirect("issues:track", access_token=issue.access_token)
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = TRACKING_REFERRER_POLICY
     return response
 
 

@@ -21,4 +21,6 @@ def platform(request: HttpRequest) -> dict:
         "nav_can_manage_rules": can_manage_rules(user),
         "nav_manages": bool(managed_agency_ids(user)),
         "nav_sees_hot": can_see_hot_issues(user) if user.is_authenticated else False,
+        "map_tiles": settings.MAP_TILE_URL,
+        "map_attribution": settings.MAP_TILE_ATTRIBUTION,
     }

@@ -10,8 +10,14 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .errors import WorkflowError
+
+# Django's form label suffix, and the punctuation after which it is left out, are looked up in
+# the catalogues: translated here, Chinese labels get "：" and a label ending in "？" gets none
+# (Django's own catalogue keeps both ASCII, which gave "？:").
+LABEL_SUFFIX = (gettext_noop(":"), gettext_noop(":?.!"))
 
 
 def form_error_messages(request: HttpRequest, form: forms.Form, *, prefix: str = "") -> None:

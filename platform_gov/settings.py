@@ -13,6 +13,7 @@ import importlib.metadata
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -73,6 +74,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # While debugging, the site's own 404 page rather than Django's technical one.
+    "platform_gov.notfound.FriendlyNotFoundMiddleware",
     "csp.middleware.CSPMiddleware",
     "platform_gov.security.PermissionsPolicyMiddleware",
     # Before the session and everything that queries: NUL and lone surrogates answer 400.
@@ -318,7 +321,12 @@ RATE_LIMITS = {
     "track": env.str("RATE_LIMIT_TRACK", default="300/hour"),
     "token": env.str("RATE_LIMIT_TOKEN", default="20/hour"),
     "signup": env.str("RATE_LIMIT_SIGNUP", default="10/hour"),
+    # Finding an issue by its tracking number and four digits of the phone: few tries.
+    "track_number": env.str("RATE_LIMIT_TRACK_NUMBER", default="10/hour"),
 }
+
+# Wrong answers (phone digits or e-mail) allowed per tracking number and hour on /track/.
+TRACK_NUMBER_MAX_FAILURES = env.int("TRACK_NUMBER_MAX_FAILURES", default=5)
 
 # DRF. https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {
@@ -401,8 +409,19 @@ EMAIL_BACKEND = env.str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="12345@qinghe.example")
-# Where links in notifications point (the public address of the platform).
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The public address of the platform: every absolute link (e-mails, password resets) is built
+# on it, never on the host a request happened to name. ``make run`` sets it from PORT.
+# PUBLIC_BASE_URL is its older name, still read.
+SITE_URL = env.str(
+    "SITE_URL", default=env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+).rstrip("/")
+PUBLIC_BASE_URL = SITE_URL
+
+# Maps (Leaflet): a tile server's URL template and the attribution its terms ask for, e.g.
+# https://tile.openstreetmap.org/{z}/{x}/{y}.png and "© OpenStreetMap contributors". Empty:
+# no tiles; the city's areas are the base layer and the maps work offline.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
 
 # Webhook URLs must reach the public internet (no server-side request forgery into the
 # platform's own network); a deployment whose partners sit on a government intranet may
@@ -452,6 +471,14 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     },
 }
+
+if MAP_TILE_URL:
+    # The tiles are images from the tile server ({s} subdomains become a wildcard).
+    _tiles = urlsplit(MAP_TILE_URL.replace("{s}", "tiles"))
+    _tile_host = (
+        _tiles.netloc.replace("tiles.", "*.", 1) if "{s}" in MAP_TILE_URL else _tiles.netloc
+    )
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tile_host}")
 
 # Browser features the pages may use: the report form may ask for the location (and a
 # phone's camera for photos); everything else a page could ask for is off.

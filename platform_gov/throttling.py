@@ -9,10 +9,12 @@ saw, so a client cannot reset its count by sending a forged header.
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -43,12 +45,61 @@ class SignupThrottle(ClientAddressThrottle):
     scope = "signup"
 
 
+class TrackNumberThrottle(ClientAddressThrottle):
+    """Finding an issue by its tracking number and a second factor (four digits of a phone):
+    few tries per address, so the digits cannot be guessed."""
+
+    scope = "track_number"
+
+
 def page_rate_limit(request: HttpRequest, throttle_class: type[ClientAddressThrottle]):
-    """None when the page request may go on; else a 429 page with Retry-After."""
+    """None when the page request may go on (and it is counted); else a 429 page with
+    Retry-After."""
     throttle = throttle_class()
     if throttle.allow_request(request, None):
         return None
-    wait = max(1, math.ceil(throttle.wait() or 1))
-    response: HttpResponse = render(request, "429.html", {"retry_after": wait}, status=429)
+    return too_many_requests(request, max(1, math.ceil(throttle.wait() or 1)))
+
+
+def rate_limit_wait(request: HttpRequest, throttle_class: type[ClientAddressThrottle]) -> int:
+    """Seconds until the client may act again under ``throttle_class`` (0: now), counting
+    nothing: pages count only what really happened (``rate_limit_count``), so a form sent
+    back for its errors does not use up the limit."""
+    throttle = throttle_class()
+    if throttle.rate is None:
+        return 0
+    throttle.key = throttle.get_cache_key(request, None)
+    throttle.history = throttle.cache.get(throttle.key, [])
+    throttle.now = throttle.timer()
+    while throttle.history and throttle.history[-1] <= throttle.now - throttle.duration:
+        throttle.history.pop()
+    if len(throttle.history) < throttle.num_requests:
+        return 0
+    return max(1, math.ceil(throttle.wait() or 1))
+
+
+def rate_limit_count(request: HttpRequest, throttle_class: type[ClientAddressThrottle]) -> None:
+    """Count one use against ``throttle_class``'s limit (after the act succeeded)."""
+    throttle_class().allow_request(request, None)
+
+
+def too_many_requests(
+    request: HttpRequest, wait: int, *, template: str = "429.html", context: dict | None = None
+) -> HttpResponse:
+    """A 429 page saying when to try again (in minutes, and the time), with Retry-After.
+
+    ``template`` and ``context`` let a form page answer with the form as it was typed."""
+    when = timezone.localtime(timezone.now() + timedelta(seconds=wait))
+    response: HttpResponse = render(
+        request,
+        template,
+        {
+            **(context or {}),
+            "retry_after": wait,
+            "retry_minutes": max(1, math.ceil(wait / 60)),
+            "retry_at": when,
+        },
+        status=429,
+    )
     response["Retry-After"] = str(wait)
     return response

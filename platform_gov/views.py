@@ -8,8 +8,13 @@ import redis
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
+from django.views.i18n import set_language as django_set_language
+
+from agencies.services import member_language_set
 
 logger = logging.getLogger(__name__)
 
@@ -49,3 +54,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if healthy else "down", "database": database, "broker": broker},
         status=200 if healthy else 503,
     )
+
+
+@require_POST
+def set_language(request: HttpRequest):
+    """Django's language switch, and for staff the language their e-mails are written in."""
+    response = django_set_language(request)
+    member_language_set(user=request.user, language=request.POST.get("language", ""))
+    return response
+
+
+@require_safe
+def favicon(request: HttpRequest):
+    """Browsers ask for /favicon.ico on every page that names none (the admin, the API docs)."""
+    return redirect(static("favicon.svg"), permanent=True)

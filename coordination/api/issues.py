@@ -31,6 +31,7 @@ from platform_gov.throttling import SubmitThrottle
 from .assignments import AssignmentSerializer
 from .common import ACTION_ERRORS, agency_field, require_dispatcher, valid
 from .filters import IssueFilter
+from .pagination import CappedCountPagination
 
 
 class IssueSummarySerializer(serializers.ModelSerializer):
@@ -174,6 +175,8 @@ class IssueViewSet(viewsets.GenericViewSet):
     # The list's query filters; drf-spectacular documents them from the FilterSet itself.
     filter_backends = [DjangoFilterBackend]
     filterset_class = IssueFilter
+    # The list's count is capped: counting 200,000 visible issues cost more than the page.
+    pagination_class = CappedCountPagination
 
     def get_permissions(self):
         if self.action == "create":

@@ -2,24 +2,72 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import forms
+from django.conf import settings
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Agency
-from issues.models import Issue
+from agencies.models import Agency, Area
+from issues.models import Category, Issue
+from platform_gov.collation import search_text, sort_key
 from platform_gov.forms import BooleanField
+from platform_gov.widgets import SearchableSelect, SearchableSelectMultiple
 
 from .selectors import dispatchable_agencies, whistle_agencies
 
 
+def agency_grouped_choices(
+    agencies: Iterable[Agency], *, value: str = "pk", empty_label: str | None = None
+) -> tuple[list, dict[str, str]]:
+    """Organisations as grouped choices: one optgroup per kind (departments, street offices,
+    …) in the order of ``Agency.Kind``, names sorted as the page's language reads them; and
+    ``search``: value → both names, the pinyin and its initials, and the code."""
+    language = get_language() or settings.LANGUAGE_CODE
+    by_kind: dict[str, list[Agency]] = {}
+    search: dict[str, str] = {}
+    for agency in agencies:
+        by_kind.setdefault(agency.kind, []).append(agency)
+        search[str(getattr(agency, value))] = search_text(
+            agency.name_zh, agency.name_en, agency.code
+        )
+    choices: list = [] if empty_label is None else [("", empty_label)]
+    for kind, label in Agency.Kind.choices:
+        members = sorted(by_kind.get(kind, []), key=lambda a: sort_key(a.name, language))
+        if members:
+            choices.append((label, [(getattr(a, value), a.name) for a in members]))
+    return choices, search
+
+
 class AgencyChoiceField(forms.ModelChoiceField):
+    """One organisation, from a searchable list grouped by kind."""
+
+    widget = SearchableSelect
+
     def label_from_instance(self, obj: Agency) -> str:
         return f"{obj.name} ({obj.get_kind_display()})"
+
+    def offer(self, agencies: Iterable[Agency]) -> None:
+        """Show these organisations (grouped, sorted, searchable); validation still asks the
+        queryset, so offer what it holds."""
+        value = self.to_field_name or "pk"
+        self.choices, self.widget.search = agency_grouped_choices(
+            agencies, value=value, empty_label=self.empty_label
+        )
 
 
 class AgencyMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several organisations, from a searchable list grouped by kind."""
+
+    widget = SearchableSelectMultiple
+
     def label_from_instance(self, obj: Agency) -> str:
         return f"{obj.name} ({obj.get_kind_display()})"
+
+    def offer(self, agencies: Iterable[Agency]) -> None:
+        value = self.to_field_name or "pk"
+        self.choices, self.widget.search = agency_grouped_choices(agencies, value=value)
 
 
 class DispatchForm(forms.Form):
@@ -30,15 +78,19 @@ class DispatchForm(forms.Form):
         label=_("Co-handlers"),
         queryset=Agency.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Type to search by name, pinyin or code; choose as many as needed."),
     )
     note = forms.CharField(label=_("Note"), max_length=1000, required=False)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, agencies: list[Agency] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        agencies = dispatchable_agencies().order_by("kind", "code")
-        self.fields["lead"].queryset = agencies
-        self.fields["co_handlers"].queryset = agencies
+        queryset = dispatchable_agencies().order_by("kind", "code")
+        self.fields["lead"].queryset = queryset
+        self.fields["co_handlers"].queryset = queryset
+        if not self.is_bound:  # only what is shown needs the grouped, searchable choices
+            agencies = list(queryset) if agencies is None else agencies
+            self.fields["lead"].offer(agencies)
+            self.fields["co_handlers"].offer(agencies)
 
     def clean(self) -> dict:
         data = super().clean()
@@ -92,12 +144,16 @@ class TransferForm(forms.Form):
         empty_label=_("Let the dispatcher decide"),
     )
 
-    def __init__(self, *args, agency: Agency | None = None, **kwargs) -> None:
+    def __init__(
+        self, *args, agency: Agency | None = None, on_case: Iterable[int] = (), **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
-        agencies = dispatchable_agencies().order_by("kind", "code")
-        if agency is not None:
-            agencies = agencies.exclude(pk=agency.pk)
+        # Never offered: the organisation itself, nor one already working on the case.
+        left_out = {*on_case, *([agency.pk] if agency is not None else [])}
+        agencies = dispatchable_agencies().exclude(pk__in=left_out).order_by("kind", "code")
         self.fields["suggested_agency"].queryset = agencies
+        if not self.is_bound:
+            self.fields["suggested_agency"].offer(list(agencies))
 
 
 class AgenciesForm(forms.Form):
@@ -110,18 +166,21 @@ class AgenciesForm(forms.Form):
         label=_("Organisations"),
         queryset=Agency.objects.none(),
         to_field_name="code",
-        widget=forms.SelectMultiple(attrs={"size": 5}),
-        help_text=_("Hold Ctrl (or ⌘) to choose more than one."),
+        help_text=_("Type to search by name, pinyin or code; choose as many as needed."),
     )
     reason = _reason(_("Reason"))
     choices = staticmethod(dispatchable_agencies)
 
-    def __init__(self, *args, agency: Agency | None = None, **kwargs) -> None:
+    def __init__(
+        self, *args, agency: Agency | None = None, on_case: Iterable[int] = (), **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
-        agencies = self.choices().order_by("kind", "code")
-        if agency is not None:
-            agencies = agencies.exclude(pk=agency.pk)
+        # Never offered: the organisation itself, nor one already working on the case.
+        left_out = {*on_case, *([agency.pk] if agency is not None else [])}
+        agencies = self.choices().exclude(pk__in=left_out).order_by("kind", "code")
         self.fields["agencies"].queryset = agencies
+        if not self.is_bound:
+            self.fields["agencies"].offer(list(agencies))
 
 
 class CohandleForm(AgenciesForm):
@@ -189,6 +248,8 @@ class ApproveForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # The dispatcher's page renders this field as a text input over one shared datalist
+        # of organisations (a select per request made the page megabytes long).
         self.fields["reassign_to"].queryset = dispatchable_agencies().order_by("kind", "code")
 
 
@@ -237,3 +298,81 @@ class PublicationForm(forms.Form):
 class MergeForm(forms.Form):
     issue = IssueNumberField(label=_("Merge the duplicate"), max_length=20)
     into = IssueNumberField(label=_("into the issue that continues"), max_length=20)
+
+
+# ------------------------------------------------------------------ the dispatcher's workbench
+
+
+class WorkbenchFilterForm(forms.Form):
+    """The workbench's filters (a GET form): each narrows the list of every issue."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        max_length=200,
+        required=False,
+        help_text=_("A tracking number, or words of the title or address."),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any")), *Issue.Status.choices]
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.none(),
+        required=False,
+        to_field_name="code",
+        empty_label=_("Any"),
+        widget=SearchableSelect,
+    )
+    area = forms.ModelChoiceField(
+        label=_("Area"),
+        queryset=Area.objects.none(),
+        required=False,
+        to_field_name="code",
+        empty_label=_("Any"),
+        widget=SearchableSelect,
+    )
+    agency = AgencyChoiceField(
+        label=_("Organisation"),
+        queryset=Agency.objects.none(),
+        required=False,
+        to_field_name="code",
+        empty_label=_("Any"),
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("Any")), *Issue.Channel.choices]
+    )
+    overdue = forms.BooleanField(label=_("Overdue work"), required=False)
+    at_risk = forms.BooleanField(label=_("Due soon (at risk)"), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        language = get_language() or settings.LANGUAGE_CODE
+        categories = list(Category.objects.select_related("parent"))
+        self.fields["category"].queryset = Category.objects.all()
+        self.fields["category"].choices = [("", _("Any"))] + [
+            (c.code, f"{c.parent.name} › {c.name}" if c.parent_id else c.name)
+            for c in sorted(
+                categories,
+                key=lambda c: (
+                    sort_key(c.parent.name if c.parent_id else c.name, language),
+                    bool(c.parent_id),
+                    sort_key(c.name, language),
+                ),
+            )
+        ]
+        self.fields["category"].widget.search = {
+            c.code: search_text(c.name_zh, c.name_en) for c in categories
+        }
+        areas = list(Area.objects.all())
+        self.fields["area"].queryset = Area.objects.all()
+        self.fields["area"].choices = [("", _("Any"))] + [
+            (a.code, f"{a.name} ({a.get_level_display()})")
+            for a in sorted(areas, key=lambda a: sort_key(a.name, language))
+        ]
+        self.fields["area"].widget.search = {
+            a.code: search_text(a.name_zh, a.name_en) for a in areas
+        }
+        agencies = dispatchable_agencies()
+        self.fields["agency"].queryset = agencies
+        self.fields["agency"].offer(list(agencies))

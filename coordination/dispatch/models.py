@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, When
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from agencies.models import Agency
 from coordination.deadlines.models import SLAPolicy
@@ -72,6 +74,23 @@ class Assignment(models.Model):
     # Sent back to the same lead after a low rating or a reopen (返工).
     redo = models.BooleanField(_("redo"), default=False)
     extended = models.BooleanField(_("deadline extended"), default=False)
+    # The deadline that comes next: while pending, the sooner of signing for it (a summoned
+    # department's is 30 minutes) and resolving it; once accepted, resolving it. Computed by
+    # the database, so queues and late work are read in this order straight from an index.
+    next_due_at = models.GeneratedField(
+        expression=Case(
+            When(
+                status="pending",
+                then=Least(
+                    Coalesce("response_due_at", "due_at"), Coalesce("due_at", "response_due_at")
+                ),
+            ),
+            default=F("due_at"),
+        ),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+        verbose_name=_("due next"),
+    )
 
     class Meta:
         db_table = "coordination_assignment"
@@ -80,12 +99,18 @@ class Assignment(models.Model):
         verbose_name_plural = _("assignments")
         indexes = [
             models.Index(fields=["agency", "status", "due_at"], name="coord_assign_queue"),
-            # An agency's open work in queue order (due_at, id): the first page of a queue is
-            # read straight from the index, however many cases the agency has had.
+            # An agency's open work in queue order (what is due next, id): the first page of a
+            # queue is read straight from the index, however many cases the agency has had.
             models.Index(
-                fields=["agency", "due_at", "id"],
+                fields=["agency", "next_due_at", "id"],
                 condition=Q(status__in=["pending", "accepted"]),
-                name="coord_assign_open_queue",
+                name="coord_assign_open_next",
+            ),
+            # The city's late work and work due soon, soonest first (the dispatcher's page).
+            models.Index(
+                fields=["next_due_at"],
+                condition=Q(status__in=["pending", "accepted"]),
+                name="coord_assign_open_due",
             ),
         ]
         constraints = [
@@ -116,6 +141,19 @@ class Assignment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def next_deadline(self) -> tuple[str, object] | None:
+        """``("accept", when)`` or ``("resolve", when)``, whichever comes first (only the
+        latter once accepted); None when finished or without a deadline. The same rule as
+        ``next_due_at``, for one row."""
+        if not self.is_active:
+            return None
+        response, resolution = self.response_due_at, self.due_at
+        pending = self.status == self.Status.PENDING
+        if pending and response is not None and (resolution is None or response <= resolution):
+            return ("accept", response)
+        return ("resolve", resolution) if resolution is not None else None
 
     def is_overdue(self, now=None) -> bool:
         """Late to sign for (while pending), or late to resolve (while active)."""
@@ -149,7 +187,8 @@ class CoordinationRequest(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Waiting for the dispatcher")
         APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
+        # Not the issue's "Rejected" (不予受理): a request turned down (驳回).
+        REJECTED = "rejected", pgettext_lazy("coordination request", "Rejected")
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="coordination_requests")
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="requests")

@@ -21,14 +21,35 @@ from .permissions import access_for
 
 def agency_queue(*, user: AbstractBaseUser, include_done: bool = False) -> QuerySet[Assignment]:
     """The assignments of the user's agencies (for managers, also of the organisations below
-    theirs), soonest deadline first (none last)."""
+    theirs), what is due next first: the sign-for deadline while pending (a summoned
+    department's 30 minutes), the resolution deadline once accepted; none last."""
     statuses = [Assignment.Status.PENDING, Assignment.Status.ACCEPTED]
     if include_done:
         statuses.append(Assignment.Status.DONE)
     return (
         Assignment.objects.filter(agency_id__in=access_for(user).reach_ids, status__in=statuses)
         .select_related("issue", "issue__category", "agency")
-        .order_by(F("due_at").asc(nulls_last=True), "id")
+        .order_by(F("next_due_at").asc(nulls_last=True), "id")
+    )
+
+
+def issues_supervised(*, issue_ids) -> dict[int, Handoff]:
+    """The latest supervision (督办) of each of these issues, by issue id: the dispatcher's
+    instruction is its note (the deadline sweep's escalations count too)."""
+    latest: dict[int, Handoff] = {}
+    for handoff in Handoff.objects.filter(
+        kind=Handoff.Kind.ESCALATED, issue_id__in=list(issue_ids)
+    ).order_by("at", "id"):
+        latest[handoff.issue_id] = handoff
+    return latest
+
+
+def issue_active_agency_ids(*, issue_id: int) -> frozenset[int]:
+    """The organisations holding active work on the issue."""
+    return frozenset(
+        Assignment.objects.filter(
+            issue_id=issue_id, status__in=Assignment.ACTIVE_STATUSES
+        ).values_list("agency_id", flat=True)
     )
 
 

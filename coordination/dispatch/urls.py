@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import common, dispatcher, learning, staff
+from .views import common, dispatcher, learning, staff, workbench
 
 urlpatterns = [
     path("accounts/welcome/", common.after_login, name="after_login"),
@@ -21,6 +21,8 @@ urlpatterns = [
         for action in staff.ASSIGNMENT_ACTIONS
     ],
     path("dispatch/", dispatcher.dispatch, name="dispatch"),
+    path("dispatch/issues/", workbench.workbench, name="workbench"),
+    path("dispatch/issues/<int:issue_id>/", workbench.workbench_issue, name="workbench_issue"),
     path(
         "dispatch/issues/<int:issue_id>/dispatch/",
         dispatcher.issue_dispatch_view,

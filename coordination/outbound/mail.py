@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, Membership
 from issues.models import Issue
+from platform_gov.links import absolute_url
 
 # What the resident is told, by event.
 RESIDENT_SUBJECTS: dict[str, Callable[[], str]] = {
@@ -49,25 +51,43 @@ def resident_message(*, issue: Issue, event: str) -> tuple[str, str] | None:
                 subject,
                 issue.title,
                 _("Follow your issue here: %(link)s")
-                % {"link": f"{settings.PUBLIC_BASE_URL}/track/{issue.access_token}/"},
+                % {"link": absolute_url(reverse("issues:track", args=[issue.access_token]))},
             ]
         )
     return subject, body
 
 
-def staff_message(*, issue: Issue, event: str) -> tuple[str, str]:
-    with translation.override(settings.LANGUAGE_CODE):
+def staff_message(*, issue: Issue, event: str, language: str = "") -> tuple[str, str]:
+    """The subject and body for staff, in ``language`` (the member's; empty: the platform's)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
         subject = STAFF_SUBJECTS.get(event, STAFF_SUBJECTS["assigned"])() % {
             "number": issue.tracking_number
         }
-        body = "\n\n".join(
-            [subject, issue.title, f"{settings.PUBLIC_BASE_URL}/staff/issues/{issue.pk}/"]
-        )
+        link = absolute_url(reverse("coordination:staff_issue", args=[issue.pk]))
+        body = "\n\n".join([subject, issue.title, link])
     return subject, body
 
 
 def staff_addresses(*, agency: Agency, managers_only: bool = False) -> list[str]:
+    return sorted(
+        {
+            email
+            for emails in staff_addresses_by_language(
+                agency=agency, managers_only=managers_only
+            ).values()
+            for email in emails
+        }
+    )
+
+
+def staff_addresses_by_language(
+    *, agency: Agency, managers_only: bool = False
+) -> dict[str, list[str]]:
+    """The members' addresses grouped by the language each reads the platform in."""
     members = Membership.objects.filter(agency=agency, user__is_active=True).exclude(user__email="")
     if managers_only:
         members = members.filter(role=Membership.Role.MANAGER)
-    return sorted(set(members.values_list("user__email", flat=True)))
+    grouped: dict[str, set[str]] = {}
+    for email, language in members.values_list("user__email", "language"):
+        grouped.setdefault(language or settings.LANGUAGE_CODE, set()).add(email)
+    return {language: sorted(emails) for language, emails in sorted(grouped.items())}

@@ -13,7 +13,7 @@ from agencies.models import Agency
 from issues.models import Issue
 from platform_gov.celery import requeue
 
-from .mail import resident_message, staff_addresses, staff_message
+from .mail import resident_message, staff_addresses_by_language, staff_message
 from .webhooks.services import (
     MAX_ATTEMPTS,
     webhook_backoff,
@@ -51,12 +51,14 @@ def notify_agency(agency_id: int, issue_id: int, event: str, managers_only: bool
     issue = Issue.objects.filter(pk=issue_id).first()
     if agency is None or issue is None:
         return 0
-    recipients = staff_addresses(agency=agency, managers_only=managers_only)
-    if not recipients:
-        return 0
-    subject, body = staff_message(issue=issue, event=event)
-    send_mail(subject, body, None, recipients)
-    return len(recipients)
+    sent = 0
+    # One message per language, each in the language its readers use the platform in.
+    grouped = staff_addresses_by_language(agency=agency, managers_only=managers_only)
+    for language, recipients in grouped.items():
+        subject, body = staff_message(issue=issue, event=event, language=language)
+        send_mail(subject, body, None, recipients)
+        sent += len(recipients)
+    return sent
 
 
 class WebhookDeliveryFailed(Exception):

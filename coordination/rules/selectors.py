@@ -7,8 +7,10 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from coordination.routing.model import RuleSpec
+from issues.models import Issue
 
 from .models import Rule, RuleSet
+from .wording import describe_condition, describe_target, names
 
 
 def active_ruleset() -> RuleSet | None:
@@ -21,26 +23,35 @@ def describe_rule(rule: Rule) -> dict[str, Any]:
         spec = RuleSpec.from_json(rule.as_json())
     except (KeyError, TypeError, ValueError, AttributeError):
         return {"rule": rule, "conditions": [], "actions": [], "unreadable": True}
+    known = names()
     conditions = [
-        f"{label} {condition.describe()}"
+        f"{label} {describe_condition(condition.describe(), known)}"
         for label, group in (
-            (_("all of"), spec.conditions.all),
-            (_("any of"), spec.conditions.any),
-            (_("none of"), spec.conditions.none),
+            (_("all of:"), spec.conditions.all),
+            (_("any of:"), spec.conditions.any),
+            (_("none of:"), spec.conditions.none),
         )
         for condition in group
     ]
     actions = []
+    raw = rule.actions or {}
     if spec.actions.lead:
-        actions.append(_("lead: %(target)s") % {"target": spec.actions.lead.describe()})
+        actions.append(_("lead: %(target)s") % {"target": describe_target(raw.get("lead"), known)})
     if spec.actions.co_handlers:
         actions.append(
             _("co-handlers: %(targets)s")
-            % {"targets": ", ".join(t.describe() for t in spec.actions.co_handlers)}
+            % {
+                "targets": _("、").join(
+                    describe_target(t, known) for t in raw.get("co_handlers") or []
+                )
+            }
         )
     if spec.actions.priority:
-        actions.append(_("priority: %(priority)s") % {"priority": spec.actions.priority})
+        priority = dict(Issue.Priority.choices).get(spec.actions.priority, spec.actions.priority)
+        actions.append(_("priority: %(priority)s") % {"priority": priority})
     if spec.actions.deadline_policy:
-        actions.append(_("deadline policy: %(code)s") % {"code": spec.actions.deadline_policy})
+        actions.append(
+            _("deadline policy: %(code)s") % {"code": known.policy(spec.actions.deadline_policy)}
+        )
     actions.append(_("then stop") if spec.actions.stop else _("then continue"))
     return {"rule": rule, "conditions": conditions, "actions": actions, "unreadable": False}

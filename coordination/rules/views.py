@@ -10,18 +10,20 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from platform_gov.errors import WorkflowError
 
 from .compiled import facts_from, issue_facts
+from .editor import RuleEditor
 from .forms import ReplayForm, SimulateForm
-from .models import RuleSet, RuleSetPublication
+from .models import Rule, RuleSet, RuleSetPublication
 from .permissions import can_manage_rules
 from .selectors import active_ruleset, describe_rule
-from .services import ruleset_draft_create, ruleset_publish
+from .services import rule_delete, rule_save, ruleset_draft_create, ruleset_publish
 from .simulate import simulate_facts, simulate_replay
-from .validation import RuleSetInvalid, ruleset_problems
+from .validation import RuleSetInvalid, rule_problems, ruleset_problems
+from .wording import describe_decision, describe_problem, names
 
 
 def rules_admin_required(view):
@@ -72,9 +74,23 @@ def ruleset_detail(request: HttpRequest, ruleset_id: int) -> HttpResponse:
     if replay_form.is_bound and replay_form.is_valid():
         replay = simulate_replay(ruleset=ruleset, last=replay_form.cleaned_data["replay_last"])
         top = max((move["count"] for move in replay["moves"]), default=0)
+        known = names()
+        triage = _("triage")
+        for move in [*replay["moves"], *replay["sample"]]:
+            move["from_name"] = triage if move["from"] == "triage" else known.agency(move["from"])
+            move["to_name"] = triage if move["to"] == "triage" else known.agency(move["to"])
         for move in replay["moves"]:
             move["percent"] = round(100 * move["count"] / top) if top else 0
     rules = [describe_rule(rule) for rule in ruleset.rules.order_by("position", "id")]
+    described = (
+        {
+            key: describe_decision(value)
+            for key, value in comparison.as_json().items()
+            if key in ("decision", "active_decision")
+        }
+        if comparison
+        else {}
+    )
     status = (
         400
         if (simulate_form.is_bound and simulate_form.errors)
@@ -87,10 +103,15 @@ def ruleset_detail(request: HttpRequest, ruleset_id: int) -> HttpResponse:
         {
             "ruleset": ruleset,
             "rules": rules,
-            "problems": ruleset_problems(ruleset=ruleset) if ruleset.is_editable else [],
+            "problems": [
+                {"rule_id": p.rule_id, "field": p.field, "message": describe_problem(p.message)}
+                for p in (ruleset_problems(ruleset=ruleset) if ruleset.is_editable else [])
+            ],
             "simulate_form": simulate_form,
             "replay_form": replay_form,
             "comparison": comparison,
+            "candidate": described.get("decision"),
+            "current": described.get("active_decision"),
             "replay": replay,
             "active": active_ruleset(),
         },
@@ -132,3 +153,72 @@ def ruleset_draft_view(request: HttpRequest, ruleset_id: int) -> HttpResponse:
         % {"version": draft.version, "source": source.version},
     )
     return redirect("coordination:ruleset_detail", ruleset_id=draft.pk)
+
+
+# ------------------------------------------------------------------------- the rule editor
+
+
+def _editable(ruleset_id: int) -> RuleSet:
+    ruleset = get_object_or_404(RuleSet, pk=ruleset_id)
+    if not ruleset.is_editable:
+        raise PermissionDenied(_("Published rule sets cannot be changed; make a new draft."))
+    return ruleset
+
+
+@rules_admin_required
+@require_http_methods(["GET", "POST"])
+def rule_edit(request: HttpRequest, ruleset_id: int, rule_id: int | None = None) -> HttpResponse:
+    """Add a rule to a draft, or change one: conditions and actions as rows of fields with
+    names to choose from; each problem the validation finds is shown beside its field."""
+    ruleset = _editable(ruleset_id)
+    rule = get_object_or_404(Rule, pk=rule_id, ruleset=ruleset) if rule_id else None
+    editor = RuleEditor(request.POST if request.method == "POST" else None, rule=rule)
+    if request.method == "POST" and editor.is_valid():
+        conditions, actions = editor.as_json()
+        data = editor.rule.cleaned_data
+        draft = Rule(
+            pk=rule.pk if rule else 0,
+            ruleset=ruleset,
+            name=data["name"],
+            position=data["position"],
+            conditions=conditions,
+            actions=actions,
+        )
+        problems = rule_problems(rule=draft)
+        if problems:
+            editor.show_problems(problems)
+        else:
+            try:
+                saved = rule_save(
+                    ruleset=ruleset,
+                    rule=rule,
+                    name=data["name"],
+                    position=data["position"],
+                    conditions=conditions,
+                    actions=actions,
+                )
+            except WorkflowError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("Rule “%(name)s” saved.") % {"name": saved.name})
+                return redirect("coordination:ruleset_detail", ruleset_id=ruleset.pk)
+    return render(
+        request,
+        "coordination/rule_edit.html",
+        {"ruleset": ruleset, "rule": rule, "editor": editor},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@rules_admin_required
+def rule_delete_view(request: HttpRequest, ruleset_id: int, rule_id: int) -> HttpResponse:
+    ruleset = _editable(ruleset_id)
+    rule = get_object_or_404(Rule, pk=rule_id, ruleset=ruleset)
+    try:
+        rule_delete(rule=rule)
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Rule “%(name)s” deleted.") % {"name": rule.name})
+    return redirect("coordination:ruleset_detail", ruleset_id=ruleset.pk)

@@ -229,7 +229,8 @@ def test_lead_shows_co_handlers_progress_with_deadlines_and_overdue_badge(
     assert row is not None
     assert co_agency.name_en in row.group(1)
     assert "Overdue" in row.group(1)
-    assert "Resolve by" in row.group(1)
+    # Pending: what is due next is signing for it (its resolution deadline comes after).
+    assert "Accept by" in row.group(1)
 
 
 def test_bounce_asks_the_dispatcher_with_one_handoff(client, issue, lead_staff):
@@ -898,15 +899,18 @@ def test_unknown_tracking_token_answers_404_to_feedback_and_reopen(client):
     assert client.post(f"/track/{token}/reopen/", {"reason": "x"}).status_code == 404
 
 
-def test_merged_issue_tracking_page_names_the_surviving_issue(client, dispatcher, issue, submit):
+def test_merged_issue_tracking_page_says_it_was_combined_without_the_other_residents_number(
+    client, dispatcher, issue, submit
+):
     duplicate = submit(title="Lamp out at No. 12 again")
     merge.issue_merge(issue_id=duplicate.pk, into_id=issue.pk, actor=dispatcher)
 
     body = client.get(f"/track/{duplicate.access_token}/", **EN).content.decode()
 
     notice = re.search(r'data-testid="merged">(.*?)</section>', body, flags=re.DOTALL).group(1)
-    assert issue.tracking_number in notice
-    assert "handled together" in notice
+    assert "combined with an identical one" in notice
+    # The surviving issue is another resident's: neither its number nor its link is shown.
+    assert issue.tracking_number not in body
     assert issue.access_token not in body
 
 

@@ -298,6 +298,10 @@ def published(w: World, role: str) -> bool:
     return RuleSet.objects.get(pk=w.draft_ruleset.pk).status == RuleSet.Status.ACTIVE
 
 
+def first_draft_rule(w: World) -> int:
+    return w.draft_ruleset.rules.order_by("pk").values_list("pk", flat=True)[0]
+
+
 def drafted(w: World, role: str) -> bool:
     return RuleSet.objects.filter(based_on=w.active_ruleset).count() == 2
 
@@ -590,8 +594,36 @@ def _rows() -> list[Row]:
             mine=True,
             lists={RESIDENT_A: frozenset("X")},
         ),
+        # The maps' base layer: the city's areas, public.
+        public(page, "issues:areas", "/areas.geojson", lambda w: "/areas.geojson"),
         # ------------------------------------------------------------------ accounts
         public(page, "login", "/accounts/login/", lambda w: "/accounts/login/"),
+        # Password reset by e-mail: Django's views, open to everyone.
+        public(
+            page,
+            "password_reset",
+            "/accounts/password/reset/",
+            lambda w: "/accounts/password/reset/",
+        ),
+        public(
+            page,
+            "password_reset_done",
+            "/accounts/password/reset/sent/",
+            lambda w: "/accounts/password/reset/sent/",
+        ),
+        public(
+            page,
+            "password_reset_confirm",
+            "/accounts/password/reset/<bad link>/",
+            lambda w: "/accounts/password/reset/MQ/bad-token/",
+        ),
+        public(
+            page,
+            "password_reset_complete",
+            "/accounts/password/reset/done/",
+            lambda w: "/accounts/password/reset/done/",
+        ),
+        public(page, "favicon", "/favicon.ico", lambda w: "/favicon.ico", ok=301),
         page_post(
             "login",
             "/accounts/login/",
@@ -699,6 +731,20 @@ def _rows() -> list[Row]:
             allowed=DISPATCH_AREA,
             area=DISPATCH_AREA,
             lists={DISPATCHER: frozenset("TY"), ADMINISTRATOR: frozenset("TY")},
+        ),
+        page(
+            "coordination:workbench",
+            "/dispatch/issues/",
+            lambda w: "/dispatch/issues/",
+            allowed=DISPATCH_AREA,
+            area=DISPATCH_AREA,
+        ),
+        page(
+            "coordination:workbench_issue",
+            "/dispatch/issues/<id of X>/",
+            lambda w: f"/dispatch/issues/{w.issues['X'].pk}/",
+            allowed=DISPATCH_AREA,
+            area=DISPATCH_AREA,
         ),
         page_post(
             "coordination:request_approve",
@@ -864,6 +910,30 @@ def _rows() -> list[Row]:
             allowed=ADMIN_ONLY,
             area=ADMIN_ONLY,
             done=published,
+        ),
+        page(
+            "coordination:rule_create",
+            "/coordination/rules/<draft>/rules/new/",
+            lambda w: f"/coordination/rules/{w.draft_ruleset.pk}/rules/new/",
+            allowed=ADMIN_ONLY,
+            area=ADMIN_ONLY,
+        ),
+        page(
+            "coordination:rule_edit",
+            "/coordination/rules/<draft>/rules/<rule>/",
+            lambda w: f"/coordination/rules/{w.draft_ruleset.pk}/rules/{first_draft_rule(w)}/",
+            allowed=ADMIN_ONLY,
+            area=ADMIN_ONLY,
+        ),
+        page_post(
+            "coordination:rule_delete",
+            "/coordination/rules/<draft>/rules/<rule>/delete/",
+            lambda w: (
+                f"/coordination/rules/{w.draft_ruleset.pk}/rules/{first_draft_rule(w)}/delete/"
+            ),
+            nothing,
+            allowed=ADMIN_ONLY,
+            area=ADMIN_ONLY,
         ),
         page_post(
             "coordination:ruleset_draft",

@@ -203,13 +203,15 @@ def test_home_and_track_page_offer_the_tracking_box(client, path):
     body = client.get(path).content.decode()
 
     assert re.search(r'<input[^>]*name="code"', body)
-    assert re.search(r'<form[^>]*method="get"', body)
+    assert re.search(r'<input[^>]*name="check"', body)
+    # POST: the phone digits or e-mail typed with a number stay out of URLs and logs.
+    assert re.search(r'<form[^>]*method="post"', body)
 
 
 def test_home_page_tracking_box_submits_to_the_track_lookup(client):
     body = client.get("/").content.decode()
 
-    assert re.search(r'<form method="get" action="/track/"', body)
+    assert re.search(r'<form method="post" action="/track/"', body)
 
 
 @pytest.mark.parametrize(
@@ -287,8 +289,9 @@ def test_track_page_shows_status_and_public_timeline_but_no_personal_data_or_sta
     assert lead_agency.name_en in body  # organisations are public, people are not
     for secret in (CONTACT_NAME, CONTACT_PHONE, CONTACT_EMAIL, STAFF_USERNAME):
         assert secret not in body
-    # The link is the resident's secret: it must not leak to other sites in a Referer.
-    assert response["Referrer-Policy"] == "no-referrer"
+    # The link is the resident's secret: never sent to another site in a Referer (and not
+    # no-referrer, which makes Chromium post the forms with Origin: null: a CSRF 403).
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_track_page_of_an_unknown_token_answers_404(client):
@@ -319,7 +322,7 @@ def test_track_lookup_of_garbage_answers_400_with_an_error_on_the_code(client, e
     assert response.status_code == 400
     summary = error_summary(response.content.decode())
     assert 'href="#id_code"' in summary
-    assert "This is not a tracking link" in summary
+    assert "neither a tracking link nor a tracking number" in summary
 
 
 # ---------------------------------------------------------------------- staff pages

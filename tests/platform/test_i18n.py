@@ -19,12 +19,13 @@ def test_every_message_has_a_chinese_translation_that_is_not_fuzzy():
 
 def test_compiled_catalogue_matches_the_source():
     """Catch a .po edited without `make messages`: the .mo must carry the same translations."""
+    # Keyed by context too: one English word may need two Chinese ones (pgettext).
     source = {
-        entry.msgid: entry.msgstr or entry.msgstr_plural.get(0)
+        (entry.msgctxt, entry.msgid): entry.msgstr or entry.msgstr_plural.get(0)
         for entry in polib.pofile(str(LOCALE / "django.po")).translated_entries()
     }
     compiled = {
-        entry.msgid: entry.msgstr or entry.msgstr_plural.get(0)
+        (entry.msgctxt, entry.msgid): entry.msgstr or entry.msgstr_plural.get(0)
         for entry in polib.mofile(str(LOCALE / "django.mo"))
         if entry.msgid
     }

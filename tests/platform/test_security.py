@@ -274,8 +274,8 @@ def test_templates_have_no_inline_script_style_or_event_handler():
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_main_pages_report_no_content_security_policy_violation(live_server, monkeypatch):
-    from playwright.sync_api import expect, sync_playwright
+def test_main_pages_report_no_content_security_policy_violation(live_server, monkeypatch, browser):
+    from playwright.sync_api import expect
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     centre = AgencyFactory(code="centre", kind=Agency.Kind.DISPATCH_CENTRE)
@@ -289,50 +289,45 @@ def test_main_pages_report_no_content_security_policy_violation(live_server, mon
     )
     UserFactory(username="admin", is_staff=True, is_superuser=True)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    # The session's one Chromium (``browser``, tests/conftest.py): a second Playwright in
+    # the same process cannot start while it runs.
+    violations: list[str] = []
+
+    def new_page(username: str | None = None):
+        page = browser.new_context(locale="en-US").new_page()
+        page.on(
+            "console",
+            lambda message: violations.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None,
         )
-        violations: list[str] = []
+        if username:
+            page.goto(f"{live_server.url}/accounts/login/")
+            page.fill("#id_username", username)
+            page.fill("#id_password", PASSWORD)
+            page.click("form button[type=submit].primary")
+            page.wait_for_load_state()
+        return page
 
-        def new_page(username: str | None = None):
-            page = browser.new_context(locale="en-US").new_page()
-            page.on(
-                "console",
-                lambda message: violations.append(f"{page.url}: {message.text}")
-                if "Content Security Policy" in message.text
-                else None,
-            )
-            if username:
-                page.goto(f"{live_server.url}/accounts/login/")
-                page.fill("#id_username", username)
-                page.fill("#id_password", PASSWORD)
-                page.click("form button[type=submit].primary")
-                page.wait_for_load_state()
-            return page
+    def visit(page, path: str) -> None:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response is not None and response.status < 400, path
+        page.wait_for_load_state("networkidle")
 
-        def visit(page, path: str) -> None:
-            response = page.goto(f"{live_server.url}{path}")
-            assert response is not None and response.status < 400, path
-            page.wait_for_load_state("networkidle")
+    resident = new_page()
+    resident_pages = ["/", "/report/", "/track/", f"/track/{issue.access_token}/"]
+    for path in [*resident_pages, "/accounts/login/"]:
+        visit(resident, path)
 
-        resident = new_page()
-        resident_pages = ["/", "/report/", "/track/", f"/track/{issue.access_token}/"]
-        for path in [*resident_pages, "/accounts/login/"]:
-            visit(resident, path)
+    dispatcher = new_page("dispatcher")
+    visit(dispatcher, "/dispatch/")
 
-        dispatcher = new_page("dispatcher")
-        visit(dispatcher, "/dispatch/")
-
-        admin = new_page("admin")
-        for path in ["/admin/", "/admin/issues/issue/", f"/admin/issues/issue/{issue.pk}/change/"]:
-            visit(admin, path)
-        visit(admin, "/coordination/rules/")
-        visit(admin, "/api/docs/")
-        # The Swagger UI drew the operations: its start-up script ran under the policy.
-        expect(admin.locator(".opblock").first).to_be_visible(timeout=20_000)
-
-        browser.close()
+    admin = new_page("admin")
+    for path in ["/admin/", "/admin/issues/issue/", f"/admin/issues/issue/{issue.pk}/change/"]:
+        visit(admin, path)
+    visit(admin, "/coordination/rules/")
+    visit(admin, "/api/docs/")
+    # The Swagger UI drew the operations: its start-up script ran under the policy.
+    expect(admin.locator(".opblock").first).to_be_visible(timeout=20_000)
 
     assert violations == []

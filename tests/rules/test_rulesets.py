@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from agencies.geometry import rectangle
+from agencies.models import Agency
 from coordination.dispatch.models import Handoff
 from coordination.rules.compiled import facts_from, ruleset_compiled
 from coordination.rules.models import Rule, RuleSet, RuleSetPublication
@@ -330,7 +331,9 @@ def test_rules_page_publishes_and_simulates(client, admin, world):
     assert published.status_code == 200
     assert RuleSet.objects.get(pk=draft.pk).status == RuleSet.Status.ACTIVE
     assert simulated.status_code == 200
-    assert 'data-testid="candidate-lead">housing<' in simulated.content.decode()
+    # The simulator names organisations by name, not by code.
+    housing = Agency.objects.get(code="housing")
+    assert f'data-testid="candidate-lead">{housing.name_zh}<' in simulated.content.decode()
 
 
 def test_import_areas_reads_geojson_idempotently(tmp_path):

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies.models import Agency
 from issues.models import Issue
 from issues.services import issue_publication_set
+from platform_gov.collation import sort_key
 from platform_gov.pages import act, form_error_messages
 
 from ..forms import (
@@ -27,23 +30,24 @@ from ..forms import (
 )
 from ..models import CoordinationRequest, Handoff
 from ..permissions import issue_for_user, request_for_user
-from ..selectors import assignments_overdue, dispatchable_agencies, requests_open, triage_queue
+from ..selectors import dispatchable_agencies, requests_open, triage_queue
 from ..services import merge, requests, routing, supervision
+from ..workbench import assignments_at_risk, assignments_late
 from .common import dispatcher_required
 
 # How many triage issues and how many requests the dispatcher's page shows at once.
 DISPATCH_LIST_LIMIT = 30
+# Late assignments are counted up to this many ("1,000+").
+OVERDUE_COUNT_CAP = 1000
 
 
-def _overdue_cases(now) -> list[dict]:
-    """Active assignments past a deadline, grouped by issue, the longest late first."""
-    late = (
-        assignments_overdue(now=now)
-        .select_related("issue", "agency")
-        .order_by("due_at", "id")[:300]
-    )
+def _late_cases(assignments, supervised_ids=None) -> list[dict]:
+    """Active assignments grouped by issue (at most ``DISPATCH_LIST_LIMIT`` issues), each
+    with how often it was supervised and its own supervision form."""
     cases: dict[int, dict] = {}
-    for assignment in late:
+    for assignment in assignments:
+        if assignment.issue_id not in cases and len(cases) >= DISPATCH_LIST_LIMIT:
+            continue
         case = cases.setdefault(assignment.issue_id, {"issue": assignment.issue, "assignments": []})
         case["assignments"].append(assignment)
     supervised = dict(
@@ -58,26 +62,16 @@ def _overdue_cases(now) -> list[dict]:
     return list(cases.values())
 
 
-def _fixed_choices(field: forms.ModelChoiceField, agencies: list[Agency]) -> None:
-    """Give a model choice field a fixed list of choices to render, built from rows already
-    read (its queryset would be queried again for every form that renders it). Only for
-    display: the form that validates a POST keeps its queryset."""
-    choices = [] if field.empty_label is None else [("", field.empty_label)]
-    field.choices = choices + [
-        (field.prepare_value(agency), field.label_from_instance(agency)) for agency in agencies
-    ]
-
-
-def _fixed_choices_form(form: forms.Form, name: str, agencies: list[Agency]) -> forms.Form:
-    _fixed_choices(form.fields[name], agencies)
-    return form
-
-
 @dispatcher_required
 def dispatch(request: HttpRequest) -> HttpResponse:
+    """The dispatch centre's page: what waits for the dispatcher, the oldest first, a
+    screenful of each (the totals are counted, so the headings tell how much waits beyond):
+    issues in triage (each opens in the workbench, keyboard: j/k and Enter), the requests to
+    decide, late work and work due soon to supervise, and the rates.
+
+    The page stays small at a city's scale: one shared list of organisations (a datalist)
+    serves every request's "send to" field, and dispatching happens on the issue's own page."""
     now = timezone.now()
-    # The oldest first, a screenful at a time: each one handled makes room for the next. The
-    # totals are counted, so the headings tell how much is waiting beyond what is shown.
     triage_total = triage_queue().count()
     issues = list(triage_queue()[:DISPATCH_LIST_LIMIT])
     requests_total = requests_open().count()
@@ -88,11 +82,6 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         if item.payload.get("suggested_agency"):
             codes.add(item.payload["suggested_agency"])
     names = {a.code: a.name for a in Agency.objects.filter(code__in=codes)}
-    # Every form on the page offers the same organisations: read them once, not per form.
-    agencies = list(dispatchable_agencies().order_by("kind", "code"))
-    dispatch_form = DispatchForm()
-    for name in ("lead", "co_handlers"):
-        _fixed_choices(dispatch_form.fields[name], agencies)
     requests_ = [
         {
             "request": item,
@@ -101,13 +90,27 @@ def dispatch(request: HttpRequest) -> HttpResponse:
             "until": parse_datetime(item.payload["until"]) if item.payload.get("until") else None,
             "moves": item.kind
             in (CoordinationRequest.Kind.BOUNCE, CoordinationRequest.Kind.TRANSFER),
-            "approve_form": _fixed_choices_form(
-                ApproveForm(auto_id=f"id_approve{item.pk}_%s"), "reassign_to", agencies
-            ),
+            "approve_form": ApproveForm(auto_id=f"id_approve{item.pk}_%s"),
             "reject_form": RejectForm(auto_id=f"id_reject{item.pk}_%s"),
         }
         for item in open_requests
     ]
+    # Enough rows for the page's thirty cases (most late cases have one or two assignments).
+    late = assignments_late(now=now).select_related("issue", "agency")[: DISPATCH_LIST_LIMIT * 3]
+    soon = (
+        assignments_at_risk(now=now)
+        .select_related("issue", "agency")
+        .order_by("next_due_at", "id")[: DISPATCH_LIST_LIMIT * 3]
+    )
+    # Counted up to a cap: a city can have tens of thousands of late assignments.
+    overdue_total = assignments_late(now=now).order_by()[: OVERDUE_COUNT_CAP + 1].count()
+    agencies = (
+        list(dispatchable_agencies().only("code", "name_zh", "name_en", "kind"))
+        if any(item["moves"] for item in requests_)
+        else []
+    )
+    language = get_language() or settings.LANGUAGE_CODE
+    agencies.sort(key=lambda a: sort_key(a.name, language))
     return render(
         request,
         "coordination/dispatch.html",
@@ -115,12 +118,24 @@ def dispatch(request: HttpRequest) -> HttpResponse:
             "issues": issues,
             "triage_total": triage_total,
             "requests_total": requests_total,
-            "form": dispatch_form,
             "requests": requests_,
-            "overdue": _overdue_cases(now),
-            "merge_form": MergeForm(),
+            "overdue": _late_cases(late),
+            "overdue_total": min(overdue_total, OVERDUE_COUNT_CAP),
+            "overdue_capped": overdue_total > OVERDUE_COUNT_CAP,
+            "at_risk": _late_cases(soon),
+            "agencies": agencies,
         },
     )
+
+
+def _back(request: HttpRequest, default: str = "coordination:dispatch") -> HttpResponse:
+    """Back to the page the form was on (``next``, this site's own paths only)."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(default)
 
 
 # ------------------------------------------------------------------ the dispatcher's acts
@@ -146,7 +161,7 @@ def issue_dispatch_view(request: HttpRequest, issue_id: int) -> HttpResponse:
         % {"number": issue.tracking_number, "agency": lead.name if lead else ""},
         prefix=f"{issue.tracking_number}: ",
     )
-    return redirect("coordination:dispatch")
+    return _back(request)
 
 
 def _decision_message(item: CoordinationRequest, template: str) -> str:
@@ -201,7 +216,7 @@ def issue_escalate_view(request: HttpRequest, issue_id: int) -> HttpResponse:
         _("%(number)s is under supervision (督办).") % {"number": issue.tracking_number},
         prefix=f"{issue.tracking_number}: ",
     )
-    return redirect("coordination:dispatch")
+    return _back(request)
 
 
 @require_POST
@@ -210,7 +225,7 @@ def issue_merge_view(request: HttpRequest) -> HttpResponse:
     form = MergeForm(request.POST)
     if not form.is_valid():
         form_error_messages(request, form)
-        return redirect("coordination:dispatch")
+        return _back(request)
     duplicate, survivor = form.cleaned_data["issue"], form.cleaned_data["into"]
     try:
         act(
@@ -224,7 +239,7 @@ def issue_merge_view(request: HttpRequest) -> HttpResponse:
         )
     except Issue.DoesNotExist:  # deleted between the form's check and the lock
         messages.error(request, _("No such issue."))
-    return redirect("coordination:dispatch")
+    return _back(request)
 
 
 @require_POST

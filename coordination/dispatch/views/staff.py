@@ -43,7 +43,14 @@ from ..permissions import (
     mask_phone,
     reach_agency_ids,
 )
-from ..selectors import agency_queue, assignments_overdue, issue_assignments, issue_handoffs
+from ..selectors import (
+    agency_queue,
+    assignments_overdue,
+    issue_active_agency_ids,
+    issue_assignments,
+    issue_handoffs,
+    issues_supervised,
+)
 from ..services import assignments, requests
 from .common import agency_member_required
 
@@ -53,13 +60,15 @@ STAFF_QUEUE_PAGE_SIZE = 50
 
 @agency_member_required
 def staff_queue(request: HttpRequest) -> HttpResponse:
-    """The open work of the user's organisations (for managers, also of those below), a page
-    at a time: three queries (the count, the page, the overdue count) whatever its length."""
+    """The open work of the user's organisations (for managers, also of those below), what is
+    due next first, a page at a time: four queries (the count, the page, the overdue count,
+    the page's supervisions) whatever its length."""
     now = timezone.now()
     page = Paginator(agency_queue(user=request.user), STAFF_QUEUE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    rows = [(a, a.is_overdue(now)) for a in page.object_list]
+    supervised = issues_supervised(issue_ids={a.issue_id for a in page.object_list})
+    rows = [(a, a.is_overdue(now), supervised.get(a.issue_id)) for a in page.object_list]
     overdue_count = (
         assignments_overdue(now=now)
         .filter(agency_id__in=access_for(request.user).reach_ids)
@@ -72,7 +81,13 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _case_forms(assignment: Assignment, *, has_feedback: bool, first: bool) -> dict:
+def _case_forms(
+    assignment: Assignment,
+    *,
+    has_feedback: bool,
+    first: bool,
+    on_case: frozenset[int] = frozenset(),
+) -> dict:
     """The action forms one assignment offers on the case page, by its state and role.
 
     Ids carry the assignment and the action, so several forms live on one page; the first
@@ -90,10 +105,14 @@ def _case_forms(assignment: Assignment, *, has_feedback: bool, first: bool) -> d
         found["bounce"] = ReasonForm(auto_id=ids("bounce"))
         found["extension"] = ExtensionForm(auto_id=ids("extension"))
         if lead:
-            found["transfer"] = TransferForm(auto_id=ids("transfer"), agency=agency)
-            found["cohandle"] = CohandleForm(auto_id=ids("cohandle"), agency=agency)
+            found["transfer"] = TransferForm(
+                auto_id=ids("transfer"), agency=agency, on_case=on_case
+            )
+            found["cohandle"] = CohandleForm(
+                auto_id=ids("cohandle"), agency=agency, on_case=on_case
+            )
         if agency.kind == Agency.Kind.STREET_OFFICE:
-            found["whistle"] = WhistleForm(auto_id=ids("whistle"), agency=agency)
+            found["whistle"] = WhistleForm(auto_id=ids("whistle"), agency=agency, on_case=on_case)
     if lead and has_feedback:
         found["appeal"] = ReasonForm(auto_id=ids("appeal"))
     return found
@@ -119,11 +138,13 @@ def staff_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
         ):
             current[assignment.agency_id] = assignment
     now = timezone.now()
+    # Organisations already working on the case are never offered again.
+    on_case = frozenset(a.agency_id for a in assignments_ if a.is_active)
     work = [
         {
             "assignment": a,
             "overdue": a.is_overdue(now),
-            "forms": _case_forms(a, has_feedback=bool(feedback), first=index == 0),
+            "forms": _case_forms(a, has_feedback=bool(feedback), first=index == 0, on_case=on_case),
         }
         for index, a in enumerate(current.values())
     ]
@@ -284,7 +305,15 @@ def assignment_act(request: HttpRequest, assignment_id: int, action: str) -> Htt
     assignment = assignment_for_user(user=request.user, assignment_id=assignment_id)
     # The organisation's own forms leave the organisation itself out of their choices.
     takes_agency = issubclass(spec.form, (TransferForm, AgenciesForm))
-    form = spec.form(request.POST, **({"agency": assignment.agency} if takes_agency else {}))
+    extra = (
+        {
+            "agency": assignment.agency,
+            "on_case": issue_active_agency_ids(issue_id=assignment.issue_id),
+        }
+        if takes_agency
+        else {}
+    )
+    form = spec.form(request.POST, **extra)
     act(
         request,
         form,

@@ -1,0 +1,52 @@
+"""Template helpers of the dispatcher's and residents' pages.
+
+``{% load dispatch_pages %}`` gives:
+
+- ``handoffs|escalations``: the supervisions (督办) in a case record already read by the page,
+  newest first (no query of its own);
+- ``{% expected_deadline issue as due %}``: when the organisation leading a resident's issue
+  must resolve it (for the tracking page, which belongs to the issues app and so cannot ask
+  the dispatcher's models itself);
+- ``{% optional_include "room/_partial.html" %}``: an include point for a partial another room
+  may add (triage suggestions, duplicate candidates, knowledge answers): nothing until the
+  template exists.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.template.exceptions import TemplateDoesNotExist
+from django.template.loader import select_template
+
+from ..models import Assignment, Handoff
+
+register = template.Library()
+
+
+@register.filter
+def escalations(handoffs) -> list[Handoff]:
+    return [h for h in reversed(list(handoffs)) if h.kind == Handoff.Kind.ESCALATED]
+
+
+@register.simple_tag
+def expected_deadline(issue):
+    """The active lead's resolution deadline, or None (not dispatched, or finished)."""
+    if not issue.is_open:
+        return None
+    return (
+        Assignment.objects.filter(
+            issue=issue, role=Assignment.Role.LEAD, status__in=Assignment.ACTIVE_STATUSES
+        )
+        .values_list("due_at", flat=True)
+        .first()
+    )
+
+
+@register.simple_tag(takes_context=True)
+def optional_include(context, *names: str) -> str:
+    """Render the first of ``names`` that exists, with the page's context; else nothing."""
+    try:
+        found = select_template(list(names))
+    except TemplateDoesNotExist:
+        return ""
+    return found.render(context.flatten(), context.get("request"))
