@@ -104,6 +104,16 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture
+def dispatcher(db):
+    """A member of the city's dispatch centre (code ``centre``): the one role that routes by
+    hand, settles requests and supervises. Files with a centre of their own define theirs."""
+    from agencies.models import Agency
+    from tests.factories import AgencyFactory, member
+
+    return member(AgencyFactory(code="centre", kind=Agency.Kind.DISPATCH_CENTRE))
+
+
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
