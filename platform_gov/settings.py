@@ -221,11 +221,22 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A message taken by a worker that dies unacknowledged (acks late) goes back to the queue
+# after this long: minutes, not an hour. Every task's run is much shorter, and no task waits
+# in the broker longer (retries of sends are scheduled in the database, by the outbox).
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=300)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Periodic sweeps have a queue of their own: a backlog of routing or mail cannot delay them.
 CELERY_TASK_ROUTES = {
     "coordination.dispatch.tasks.issue_route": {"queue": "routing"},
-    "coordination.dispatch.tasks.issues_route_stale": {"queue": "routing"},
+    "coordination.dispatch.tasks.issues_route_stale": {"queue": "sweeps"},
+    "coordination.dispatch.tasks.deadlines_sweep": {"queue": "sweeps"},
+    "coordination.dispatch.tasks.issues_close_unrated": {"queue": "sweeps"},
+    "coordination.outbound.tasks.outbox_sweep": {"queue": "sweeps"},
+    "coordination.outbound.tasks.webhooks_resend_stranded": {"queue": "sweeps"},
+    "issues.tasks.photos_sweep": {"queue": "sweeps"},
+    "coordination.outbound.tasks.outbox_relay": {"queue": "notifications"},
     "coordination.outbound.tasks.notify_*": {"queue": "notifications"},
     "coordination.outbound.tasks.webhook*": {"queue": "webhooks"},
     "coordination.outbound.hot.notify_*": {"queue": "notifications"},
@@ -272,8 +283,11 @@ RATES_CACHE_SECONDS = env.int("RATES_CACHE_SECONDS", default=0 if TESTING else 3
 # Photo files without a row are deleted once this old (filings in progress keep theirs).
 PHOTOS_SWEEP_AFTER = timedelta(minutes=env.int("PHOTOS_SWEEP_AFTER_MINUTES", default=60))
 
-# How long an issue may stay ``submitted`` before the sweep enqueues its routing again.
+# How long an issue may stay ``submitted`` before the sweep enqueues its routing again; an
+# issue whose routing was enqueued (``Issue.routing_enqueued_at``) less than
+# ROUTING_REQUEUE_AFTER ago is left to the message already waiting in the queue.
 ROUTING_STALE_AFTER = timedelta(seconds=env.int("ROUTING_STALE_AFTER_SECONDS", default=60))
+ROUTING_REQUEUE_AFTER = timedelta(seconds=env.int("ROUTING_REQUEUE_AFTER_SECONDS", default=300))
 
 # The 12345 workflow. Working time follows WORK_CALENDAR (weekends, hours) and the holidays and
 # make-up working days kept in the admin (CalendarDay).

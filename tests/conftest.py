@@ -142,7 +142,7 @@ def celery_worker_process(transactional_db, tmp_path):
                 "platform_gov",
                 "worker",
                 "-Q",
-                "routing,notifications,webhooks,default,hot",
+                "routing,notifications,webhooks,default,sweeps,hot",
                 "-P",
                 "solo",
                 "-n",
