@@ -234,9 +234,9 @@ CELERY_TASK_ROUTES = {
     "coordination.dispatch.tasks.deadlines_sweep": {"queue": "sweeps"},
     "coordination.dispatch.tasks.issues_close_unrated": {"queue": "sweeps"},
     "coordination.outbound.tasks.outbox_sweep": {"queue": "sweeps"},
-    "coordination.outbound.tasks.webhooks_resend_stranded": {"queue": "sweeps"},
     "issues.tasks.photos_sweep": {"queue": "sweeps"},
     "coordination.outbound.tasks.outbox_relay": {"queue": "notifications"},
+    "coordination.outbound.tasks.webhook_deliver": {"queue": "notifications"},
     "coordination.outbound.tasks.notify_*": {"queue": "notifications"},
     "coordination.outbound.tasks.webhook*": {"queue": "webhooks"},
     "coordination.outbound.hot.notify_*": {"queue": "notifications"},
@@ -252,9 +252,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coordination.dispatch.tasks.deadlines_sweep",
         "schedule": timedelta(seconds=env.int("DEADLINE_SWEEP_INTERVAL_SECONDS", default=60)),
     },
-    "resend-stranded-webhooks": {
-        "task": "coordination.outbound.tasks.webhooks_resend_stranded",
-        "schedule": timedelta(minutes=2),
+    "send-due-outbox-messages": {
+        "task": "coordination.outbound.tasks.outbox_sweep",
+        "schedule": timedelta(seconds=env.int("OUTBOX_SWEEP_INTERVAL_SECONDS", default=30)),
     },
     "close-unrated-issues": {
         "task": "coordination.dispatch.tasks.issues_close_unrated",
@@ -288,6 +288,9 @@ PHOTOS_SWEEP_AFTER = timedelta(minutes=env.int("PHOTOS_SWEEP_AFTER_MINUTES", def
 # ROUTING_REQUEUE_AFTER ago is left to the message already waiting in the queue.
 ROUTING_STALE_AFTER = timedelta(seconds=env.int("ROUTING_STALE_AFTER_SECONDS", default=60))
 ROUTING_REQUEUE_AFTER = timedelta(seconds=env.int("ROUTING_REQUEUE_AFTER_SECONDS", default=300))
+# The outbox: a message being sent is leased for this long; should its sender die, the sweep
+# sends it again once the lease runs out (longer than any one send: webhooks time out at 13 s).
+OUTBOX_LEASE = timedelta(seconds=env.int("OUTBOX_LEASE_SECONDS", default=300))
 
 # The 12345 workflow. Working time follows WORK_CALENDAR (weekends, hours) and the holidays and
 # make-up working days kept in the admin (CalendarDay).
