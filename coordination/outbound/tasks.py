@@ -6,17 +6,14 @@ task message costs nothing but time: the sweep sends whatever is due.
 
 from __future__ import annotations
 
+import uuid
+
 from celery import shared_task
 
 from platform_gov.celery import RETRIED
 
 from .models import OutboxMessage
-from .outbox import (
-    outbox_mail_resident,
-    outbox_mail_staff,
-    outbox_send,
-    outbox_send_due,
-)
+from .relay import outbox_send, outbox_send_due, resident_mail, staff_mail
 
 
 @shared_task(**RETRIED)
@@ -36,16 +33,26 @@ def outbox_sweep() -> dict[str, int]:
 # becomes an outbox row, so nothing already owed is lost.
 
 
-@shared_task(**RETRIED)
-def notify_resident(issue_id: int, event: str) -> int:
-    return outbox_mail_resident(issue_id=issue_id, event=event).pk
+def _row_then_send(fields: dict, key: str) -> dict[str, int]:
+    message, _ = OutboxMessage.objects.get_or_create(dedupe_key=key, defaults=fields)
+    return outbox_send(ids=[message.pk])
 
 
-@shared_task(**RETRIED)
-def notify_agency(agency_id: int, issue_id: int, event: str, managers_only: bool = False) -> int:
-    return outbox_mail_staff(
+@shared_task(bind=True, **RETRIED)
+def notify_resident(self, issue_id: int, event: str) -> dict[str, int]:
+    key = f"task:{self.request.id or uuid.uuid4().hex}"
+    return _row_then_send(resident_mail(issue_id=issue_id, event=event), key)
+
+
+@shared_task(bind=True, **RETRIED)
+def notify_agency(
+    self, agency_id: int, issue_id: int, event: str, managers_only: bool = False
+) -> dict[str, int]:
+    key = f"task:{self.request.id or uuid.uuid4().hex}"
+    fields = staff_mail(
         agency_id=agency_id, issue_id=issue_id, event=event, managers_only=managers_only
-    ).pk
+    )
+    return _row_then_send(fields, key)
 
 
 @shared_task(**RETRIED)

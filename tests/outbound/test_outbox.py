@@ -15,14 +15,10 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from coordination.dispatch.events import Event, publish
-from coordination.outbound import outbox
+from coordination.outbound import relay
 from coordination.outbound.models import OutboxMessage, WebhookAttempt, WebhookDelivery
-from coordination.outbound.outbox import (
-    MAX_ATTEMPTS,
-    outbox_mail_resident,
-    outbox_send,
-    outbox_send_due,
-)
+from coordination.outbound.outbox import MAX_ATTEMPTS, outbox_mail_resident
+from coordination.outbound.relay import outbox_send, outbox_send_due
 from coordination.outbound.webhooks.services import IN_PROGRESS, webhook_endpoint_register
 from tests.factories import AgencyFactory, AssignmentFactory, IssueFactory
 
@@ -80,7 +76,7 @@ def test_a_resend_after_a_lost_sender_carries_the_same_message_id(
     message = outbox_mail_resident(issue_id=issue.pk, event="replied")  # no relay: no commit
     now = timezone.now()
     # A relay claims it, then dies before sending: the row stays leased, not lost.
-    assert [m.pk for m in outbox._claim(now=now, ids=None, limit=10)] == [message.pk]
+    assert [m.pk for m in relay._claim(now=now, ids=None, limit=10)] == [message.pk]
     assert outbox_send_due(now=now + timedelta(seconds=1)) == {}  # leased: nobody else sends
     assert outbox_send_due(now=now + settings.OUTBOX_LEASE) == {Status.SENT: 1}
     outbox_send_due(now=now + settings.OUTBOX_LEASE * 3)  # sent: never again

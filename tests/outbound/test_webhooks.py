@@ -33,7 +33,7 @@ from coordination.outbound.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from coordination.outbound.outbox import outbox_send_due
+from coordination.outbound.relay import outbox_send_due
 from coordination.outbound.tasks import outbox_relay, webhook_deliver
 from coordination.outbound.webhooks.addresses import webhook_url_problem
 from coordination.outbound.webhooks.services import (
