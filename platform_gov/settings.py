@@ -426,6 +426,15 @@ EMAIL_BACKEND = env.str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="12345@qinghe.example")
+# The file backend's directory (``EMAIL_BACKEND=django.core.mail.backends.filebased...``):
+# the fault test reads what a worker process sent from there.
+if env.str("EMAIL_FILE_PATH", default=""):
+    EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH")
+# Webhooks to this machine's loopback over plain HTTP: only ever in tests (a worker process
+# started by the suite posts to the test's own receiver).
+WEBHOOK_ALLOW_INSECURE_LOCALHOST = TESTING and env.bool(
+    "WEBHOOK_ALLOW_INSECURE_LOCALHOST", default=False
+)
 # The public address of the platform: every absolute link (e-mails, password resets) is built
 # on it, never on the host a request happened to name. ``make run`` sets it from PORT.
 # PUBLIC_BASE_URL is its older name, still read.
