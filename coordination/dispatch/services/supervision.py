@@ -14,7 +14,8 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,7 +95,7 @@ def _due_assignments(*, now: datetime, horizon: datetime, warn: bool):
         if warn:
             due |= (
                 Q(**{f"{field}__gt": now, f"{field}__lte": horizon})
-                & Q(**{f"{field}__gt": F(started) + settings.DEADLINE_WARNING})
+                & Q(**{f"{field}__gt": Coalesce(started, "created_at") + settings.DEADLINE_WARNING})
                 & ~recorded(clock, Step.WARNING, field)
             )
         return Q(status=status) & due
