@@ -27,7 +27,7 @@ def issue_route(self, issue_id: int) -> dict | None:
     return {"issue": issue_id, "lead": outcome.decision.lead, "routed_by": routed_by}
 
 
-def _enqueue_routing(issue_id: int) -> None:
+def issue_route_enqueue(issue_id: int) -> None:
     enqueued_at = timezone.now()
     if enqueue(issue_route, issue_id=issue_id):
         # Recorded only once the broker took it: the sweep leaves it to that message.
@@ -39,7 +39,7 @@ def _enqueue_routing(issue_id: int) -> None:
 def issue_route_after_commit(*, issue_id: int) -> None:
     """Enqueue the issue's routing once the filing commits. An issue is a row before it is a
     message: when the broker cannot take it, the issue stays ``submitted`` for the sweep."""
-    transaction.on_commit(partial(_enqueue_routing, issue_id))
+    transaction.on_commit(partial(issue_route_enqueue, issue_id))
 
 
 @shared_task(**RETRIED)

@@ -158,10 +158,17 @@ class Worker:
         return "\n".join(p.read_text(errors="replace") for p in sorted(self.tmp.glob("worker-*")))
 
 
-def _use_broker(url: str) -> None:
+def _use_broker(url: str) -> tuple:
+    """Point this process's Celery at ``url``; returns what to pass to ``_restore_broker``."""
+    saved = (celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool)
     celery_app.conf.broker_url = url
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    return saved
+
+
+def _restore_broker(saved: tuple) -> None:
+    celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool = saved
 
 
 def _file(category, n: int, tag: str) -> list[int]:
@@ -205,8 +212,7 @@ def test_nothing_is_lost_and_nothing_happens_twice_through_kills_and_outages(tmp
     mail_dir.mkdir()
     redis = OwnRedis(tmp_path)
     redis.start()
-    previous_broker = celery_app.conf.broker_url
-    _use_broker(redis.url)
+    previous_broker = _use_broker(redis.url)
     worker = Worker(
         tmp_path,
         {
@@ -249,7 +255,7 @@ def test_nothing_is_lost_and_nothing_happens_twice_through_kills_and_outages(tmp
         worker.kill()
         redis.stop()
         receiver.stop()
-        _use_broker(previous_broker)
+        _restore_broker(previous_broker)
     logs = worker.logs()
 
     # Every issue routed exactly once.

@@ -17,16 +17,12 @@ from coordination.dispatch.tasks import issues_route_stale
 from coordination.open311.services import api_key_create
 from issues.models import Issue
 from platform_gov.celery import app as celery_app
+from tests.dispatch.test_services import BrokerOutage
 from tests.factories import AgencyFactory, CategoryFactory, routing_rule
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db]
 
 CLOSED = "redis://127.0.0.1:1/0"
-
-
-def _reset_broker_pools() -> None:
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
 
 
 @pytest.fixture
@@ -39,13 +35,9 @@ def redis_down(settings):
             "KEY_PREFIX": "platform_gov",
         }
     }
-    previous = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
-    celery_app.conf.broker_url = CLOSED
-    celery_app.conf.task_always_eager = False
-    _reset_broker_pools()
-    yield
-    celery_app.conf.broker_url, celery_app.conf.task_always_eager = previous
-    _reset_broker_pools()
+    outage = BrokerOutage()
+    yield outage
+    outage.end()
 
 
 @pytest.fixture
@@ -57,8 +49,9 @@ def city(db):
     return {"lead": lead, "category": category, "key": api_key_create(name="app")[1]}
 
 
-def _route_later(settings, issue: Issue) -> None:
+def _route_later(outage, settings, issue: Issue) -> None:
     """The broker is back (tasks run eagerly here): the sweep routes what was left behind."""
+    outage.end()
     settings.ROUTING_STALE_AFTER = timedelta(0)
     celery_app.conf.task_always_eager = True
     assert issues_route_stale() >= 1
@@ -90,7 +83,7 @@ def test_the_report_page_files_while_redis_is_down(
     messages = " ".join(r.getMessage() for r in caplog.records)
     assert "cache unavailable" in messages
     assert "broker unavailable" in messages
-    _route_later(settings, issue)
+    _route_later(redis_down, settings, issue)
 
 
 def test_the_api_files_while_redis_is_down(
@@ -105,7 +98,7 @@ def test_the_api_files_while_redis_is_down(
     assert response.status_code == 201, response.content[:500]
     issue = Issue.objects.get(pk=response.json()["id"])
     assert issue.status == Issue.Status.SUBMITTED
-    _route_later(settings, issue)
+    _route_later(redis_down, settings, issue)
 
 
 def test_open311_files_while_redis_is_down(
@@ -125,7 +118,7 @@ def test_open311_files_while_redis_is_down(
     assert response.status_code == 200, response.content[:500]
     issue = Issue.objects.get()
     assert response.json()[0]["service_request_id"] == issue.tracking_number
-    _route_later(settings, issue)
+    _route_later(redis_down, settings, issue)
 
 
 def test_the_filing_limit_still_counts_in_the_process_while_redis_is_down(
