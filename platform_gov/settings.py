@@ -236,7 +236,6 @@ CELERY_TASK_ROUTES = {
     "coordination.outbound.tasks.outbox_sweep": {"queue": "sweeps"},
     "issues.tasks.photos_sweep": {"queue": "sweeps"},
     "coordination.outbound.tasks.outbox_relay": {"queue": "notifications"},
-    "coordination.outbound.tasks.webhook_deliver": {"queue": "notifications"},
     "coordination.outbound.tasks.notify_*": {"queue": "notifications"},
     "coordination.outbound.tasks.webhook*": {"queue": "webhooks"},
     "coordination.outbound.hot.notify_*": {"queue": "notifications"},

@@ -20,7 +20,8 @@ from django.db import connections
 
 from platform_gov.celery import enqueue
 
-from .tasks import outbox_relay
+from .models import OutboxMessage
+from .tasks import outbox_relay, webhook_relay
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +52,10 @@ def _relay(message_id: int) -> None:
         connections.close_all()
 
 
-def outbox_relay_send(message_id: int):
-    """Relay one committed outbox message now (called after the commit)."""
+def outbox_relay_send(message_id: int, kind: str = OutboxMessage.Kind.MAIL):
+    """Relay one committed outbox message now (called after the commit): e-mail on the
+    ``notifications`` queue, webhooks on ``webhooks``."""
     if in_background():
         return _executor().submit(_relay, message_id)
-    return enqueue(outbox_relay, message_id=message_id)
+    task = webhook_relay if kind == OutboxMessage.Kind.WEBHOOK else outbox_relay
+    return enqueue(task, message_id=message_id)

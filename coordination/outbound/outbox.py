@@ -42,8 +42,8 @@ __all__ = [
 ]
 
 
-def _relay_after_commit(message_id: int) -> None:
-    transaction.on_commit(partial(outbox_relay_send, message_id))
+def _relay_after_commit(message_id: int, kind: str) -> None:
+    transaction.on_commit(partial(outbox_relay_send, message_id, kind))
 
 
 def outbox_record(
@@ -78,7 +78,7 @@ def outbox_record(
         )
         if not created:
             return message
-    _relay_after_commit(message.pk)
+    _relay_after_commit(message.pk, message.kind)
     return message
 
 
@@ -111,17 +111,17 @@ def outbox_retry_now(ids: list[int]) -> int:
     many were scheduled."""
     now = timezone.now()
     with transaction.atomic():
-        scheduled = list(
+        scheduled = dict(
             OutboxMessage.objects.filter(pk__in=ids)
             .exclude(status=Status.SENT)
-            .values_list("pk", flat=True)
+            .values_list("pk", "kind")
         )
-        OutboxMessage.objects.filter(pk__in=scheduled).update(
+        OutboxMessage.objects.filter(pk__in=list(scheduled)).update(
             status=Status.PENDING, next_attempt_at=now, attempts=0
         )
         WebhookDelivery.objects.filter(
-            outbox_message__pk__in=scheduled, status=WebhookDelivery.Status.FAILED
+            outbox_message__pk__in=list(scheduled), status=WebhookDelivery.Status.FAILED
         ).update(status=WebhookDelivery.Status.PENDING)
-        for pk in scheduled:
-            _relay_after_commit(pk)
+        for pk, kind in scheduled.items():
+            _relay_after_commit(pk, kind)
     return len(scheduled)

@@ -23,6 +23,13 @@ def outbox_relay(message_id: int) -> dict[str, int]:
 
 
 @shared_task(**RETRIED)
+def webhook_relay(message_id: int) -> dict[str, int]:
+    """``outbox_relay`` for a webhook delivery, on the ``webhooks`` queue: a partner that
+    does not answer holds a webhook worker, never the e-mail to a resident."""
+    return outbox_send(ids=[message_id])
+
+
+@shared_task(**RETRIED)
 def outbox_sweep() -> dict[str, int]:
     """Send every message due: first tries whose relay message was lost, retries whose time
     has come, and messages whose sender died (their lease ran out)."""
