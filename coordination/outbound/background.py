@@ -1,11 +1,11 @@
-"""The relay of outbox messages, after the commit: to the broker, or without one to a
-background thread (``make run``).
+"""The relay of outbox messages, after the commit: to the broker, or without one (``make
+run``) e-mail in line and webhooks on a background thread.
 
 With a broker, a relay is a Celery message for the ``notifications`` queue's workers.
 Without one, Celery runs tasks eagerly, in the web process — and a partner that does not
 answer held the resident's request for every timeout (77 seconds against a black-hole
-address). So without a broker the relay runs on a small pool of background threads after
-the commit, and the request answers at once (``WEBHOOKS_EAGER_IN_BACKGROUND``; tests relay
+address). So without a broker a webhook's relay runs on a small pool of background threads
+after the commit, and the request answers at once (``WEBHOOKS_EAGER_IN_BACKGROUND``; tests relay
 in line). Either way the row is the record: what a relay does not send, the sweep does.
 """
 
@@ -55,7 +55,7 @@ def _relay(message_id: int) -> None:
 def outbox_relay_send(message_id: int, kind: str = OutboxMessage.Kind.MAIL):
     """Relay one committed outbox message now (called after the commit): e-mail on the
     ``notifications`` queue, webhooks on ``webhooks``."""
-    if in_background():
+    webhook = kind == OutboxMessage.Kind.WEBHOOK
+    if webhook and in_background():
         return _executor().submit(_relay, message_id)
-    task = webhook_relay if kind == OutboxMessage.Kind.WEBHOOK else outbox_relay
-    return enqueue(task, message_id=message_id)
+    return enqueue(webhook_relay if webhook else outbox_relay, message_id=message_id)

@@ -120,6 +120,7 @@ def test_a_resident_without_an_address_is_recorded_as_nothing_to_send(db):
     assert mail.outbox == []
 
 
+@pytest.mark.services  # row locks: PostgreSQL
 @pytest.mark.django_db(transaction=True)
 def test_a_row_locked_by_one_relay_is_skipped_by_another(issue):
     message = OutboxMessage.objects.create(  # as outbox_record writes it, without its relay
@@ -150,6 +151,7 @@ def test_a_row_locked_by_one_relay_is_skipped_by_another(issue):
     assert len(mail.outbox) == 1
 
 
+@pytest.mark.services  # a second connection reads while the first is in use: PostgreSQL
 @pytest.mark.django_db(transaction=True)
 def test_a_webhook_attempt_is_in_the_delivery_log_before_the_post(settings):
     """The partner, on receiving the POST, already finds the attempt recorded (committed)."""
