@@ -16,6 +16,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
+from django.core.signals import request_finished, request_started
 from django.db import connections
 
 from platform_gov.celery import enqueue
@@ -52,10 +53,33 @@ def _relay(message_id: int) -> None:
         connections.close_all()
 
 
+# Inside a request, background relays wait for its end: the thread's first writes (the
+# attempt recorded before the POST) would otherwise contend with the request's own, which
+# SQLite (the only database without a broker) answers with "database table is locked".
+_request = threading.local()
+
+
+def _started(**kwargs) -> None:
+    _request.held = []
+
+
+def _finished(**kwargs) -> None:
+    held, _request.held = getattr(_request, "held", None), None
+    for message_id in held or []:
+        _executor().submit(_relay, message_id)
+
+
+request_started.connect(_started, dispatch_uid="outbox-background-started")
+request_finished.connect(_finished, dispatch_uid="outbox-background-finished")
+
+
 def outbox_relay_send(message_id: int, kind: str = OutboxMessage.Kind.MAIL):
     """Relay one committed outbox message now (called after the commit): e-mail on the
     ``notifications`` queue, webhooks on ``webhooks``."""
     webhook = kind == OutboxMessage.Kind.WEBHOOK
     if webhook and in_background():
+        held = getattr(_request, "held", None)
+        if held is not None:
+            return held.append(message_id)
         return _executor().submit(_relay, message_id)
     return enqueue(webhook_relay if webhook else outbox_relay, message_id=message_id)
