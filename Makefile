@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 # `make run` uses nothing but this machine: no database server, no broker.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL DJANGO_DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}
 
-.PHONY: install run stack test test-sqlite lint audit bench messages screenshots clean
+.PHONY: install run stack test faults test-sqlite lint audit bench messages screenshots clean
 
 install: $(VENV)/.installed .env
 
@@ -34,7 +34,7 @@ stack: install
 	$(MANAGE) seed_demo
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	trap 'kill 0' INT TERM EXIT; \
-	DJANGO_SECURE_SSL_REDIRECT=0 $(BIN)/celery -A platform_gov worker -Q routing,notifications,webhooks,default -l INFO & \
+	DJANGO_SECURE_SSL_REDIRECT=0 $(BIN)/celery -A platform_gov worker -Q routing,notifications,webhooks,default,sweeps -l INFO & \
 	DJANGO_SECURE_SSL_REDIRECT=0 $(BIN)/celery -A platform_gov worker -Q hot --concurrency 1 -n hot@%h -l INFO & \
 	DJANGO_SECURE_SSL_REDIRECT=0 $(BIN)/celery -A platform_gov beat -l INFO --schedule $(VENV)/celerybeat-schedule & \
 	DJANGO_SECURE_SSL_REDIRECT=0 $(BIN)/gunicorn platform_gov.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - & \
@@ -42,6 +42,9 @@ stack: install
 
 test: install
 	$(BIN)/python -m pytest
+
+faults: install
+	$(BIN)/python -m pytest -q -m faults
 
 # The same suite on SQLite, without the services (what a laptop without them runs).
 test-sqlite: install

@@ -292,6 +292,9 @@ class Issue(models.Model):
     created_at = models.DateTimeField(_("filed at"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     routed_at = models.DateTimeField(null=True, blank=True)
+    # When its routing message was last handed to the broker (none: never, the broker was
+    # down): the routing sweep leaves an issue enqueued recently to the message in the queue.
+    routing_enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 

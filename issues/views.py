@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
@@ -23,6 +22,7 @@ from platform_gov.throttling import (
     page_rate_limit,
     rate_limit_count,
     rate_limit_wait,
+    resilient_cache,
     too_many_requests,
 )
 
@@ -112,7 +112,7 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
                 request, wait, template="issues/track_lookup.html", context={"form": form}
             )
         failures_key = f"track-number-failures:{number}"
-        if (cache.get(failures_key) or 0) >= settings.TRACK_NUMBER_MAX_FAILURES:
+        if (resilient_cache.get(failures_key) or 0) >= settings.TRACK_NUMBER_MAX_FAILURES:
             form.add_error(
                 None,
                 _(
@@ -124,10 +124,10 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
             rate_limit_count(request, TrackNumberThrottle)
             issue = issue_by_tracking_number(number=number, check=form.cleaned_data["check"])
             if issue is not None:
-                cache.delete(failures_key)
+                resilient_cache.delete(failures_key)
                 return redirect("issues:track", access_token=issue.access_token)
-            cache.add(failures_key, 0, timeout=3600)
-            cache.incr(failures_key)
+            resilient_cache.add(failures_key, 0, timeout=3600)
+            resilient_cache.incr(failures_key)
             form.add_error(
                 "check",
                 _("The number and the digits (or e-mail) do not match an issue. Check both."),

@@ -9,7 +9,10 @@ import os
 from functools import partial
 
 from celery import Celery
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
+from kombu.exceptions import OperationalError as BrokerOperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_gov.settings")
 
@@ -18,6 +21,30 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 logger = logging.getLogger(__name__)
+
+# What a task may meet when the database or the broker hiccups (a connection terminated, a
+# failover, Redis restarting): worth trying again shortly, never a bug.
+TRANSIENT_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    BrokerOperationalError,
+    RedisConnectionError,
+    RedisTimeoutError,
+    ConnectionError,
+)
+
+# ``@shared_task(**RETRIED)``: Celery retries the task on a transient error with exponential
+# backoff (1 s, 2 s, 4 s … at most a minute, jittered so workers do not retry in step), ten
+# times. Only for idempotent tasks: a retry runs the whole task again.
+RETRIED = {
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 10,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+}
 
 
 def enqueue(task, /, **kwargs) -> bool:

@@ -221,11 +221,21 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A message taken by a worker that dies unacknowledged (acks late) goes back to the queue
+# after this long: minutes, not an hour. Every task's run is much shorter, and no task waits
+# in the broker longer (retries of sends are scheduled in the database, by the outbox).
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=300)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Periodic sweeps have a queue of their own: a backlog of routing or mail cannot delay them.
 CELERY_TASK_ROUTES = {
     "coordination.dispatch.tasks.issue_route": {"queue": "routing"},
-    "coordination.dispatch.tasks.issues_route_stale": {"queue": "routing"},
+    "coordination.dispatch.tasks.issues_route_stale": {"queue": "sweeps"},
+    "coordination.dispatch.tasks.deadlines_sweep": {"queue": "sweeps"},
+    "coordination.dispatch.tasks.issues_close_unrated": {"queue": "sweeps"},
+    "coordination.outbound.tasks.outbox_sweep": {"queue": "sweeps"},
+    "issues.tasks.photos_sweep": {"queue": "sweeps"},
+    "coordination.outbound.tasks.outbox_relay": {"queue": "notifications"},
     "coordination.outbound.tasks.notify_*": {"queue": "notifications"},
     "coordination.outbound.tasks.webhook*": {"queue": "webhooks"},
     "coordination.outbound.hot.notify_*": {"queue": "notifications"},
@@ -241,9 +251,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coordination.dispatch.tasks.deadlines_sweep",
         "schedule": timedelta(seconds=env.int("DEADLINE_SWEEP_INTERVAL_SECONDS", default=60)),
     },
-    "resend-stranded-webhooks": {
-        "task": "coordination.outbound.tasks.webhooks_resend_stranded",
-        "schedule": timedelta(minutes=2),
+    "send-due-outbox-messages": {
+        "task": "coordination.outbound.tasks.outbox_sweep",
+        "schedule": timedelta(seconds=env.int("OUTBOX_SWEEP_INTERVAL_SECONDS", default=30)),
     },
     "close-unrated-issues": {
         "task": "coordination.dispatch.tasks.issues_close_unrated",
@@ -272,8 +282,14 @@ RATES_CACHE_SECONDS = env.int("RATES_CACHE_SECONDS", default=0 if TESTING else 3
 # Photo files without a row are deleted once this old (filings in progress keep theirs).
 PHOTOS_SWEEP_AFTER = timedelta(minutes=env.int("PHOTOS_SWEEP_AFTER_MINUTES", default=60))
 
-# How long an issue may stay ``submitted`` before the sweep enqueues its routing again.
+# How long an issue may stay ``submitted`` before the sweep enqueues its routing again; an
+# issue whose routing was enqueued (``Issue.routing_enqueued_at``) less than
+# ROUTING_REQUEUE_AFTER ago is left to the message already waiting in the queue.
 ROUTING_STALE_AFTER = timedelta(seconds=env.int("ROUTING_STALE_AFTER_SECONDS", default=60))
+ROUTING_REQUEUE_AFTER = timedelta(seconds=env.int("ROUTING_REQUEUE_AFTER_SECONDS", default=300))
+# The outbox: a message being sent is leased for this long; should its sender die, the sweep
+# sends it again once the lease runs out (longer than any one send: webhooks time out at 13 s).
+OUTBOX_LEASE = timedelta(seconds=env.int("OUTBOX_LEASE_SECONDS", default=300))
 
 # The 12345 workflow. Working time follows WORK_CALENDAR (weekends, hours) and the holidays and
 # make-up working days kept in the admin (CalendarDay).
@@ -409,6 +425,15 @@ EMAIL_BACKEND = env.str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="12345@qinghe.example")
+# The file backend's directory (``EMAIL_BACKEND=django.core.mail.backends.filebased...``):
+# the fault test reads what a worker process sent from there.
+if env.str("EMAIL_FILE_PATH", default=""):
+    EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH")
+# Webhooks to this machine's loopback over plain HTTP: only ever in tests (a worker process
+# started by the suite posts to the test's own receiver).
+WEBHOOK_ALLOW_INSECURE_LOCALHOST = TESTING and env.bool(
+    "WEBHOOK_ALLOW_INSECURE_LOCALHOST", default=False
+)
 # The public address of the platform: every absolute link (e-mails, password resets) is built
 # on it, never on the host a request happened to name. ``make run`` sets it from PORT.
 # PUBLIC_BASE_URL is its older name, still read.

@@ -4,22 +4,88 @@ Counts live in the cache (Redis in production, shared by every web process). The
 address is ``REMOTE_ADDR`` unless ``TRUSTED_PROXIES`` says how many reverse proxies stand in
 front: only then is ``X-Forwarded-For`` read, and only the address the nearest trusted proxy
 saw, so a client cannot reset its count by sending a forged header.
+
+Filing never depends on Redis: when the shared cache cannot be reached, the counts fall back
+to a cache of this process's own (:class:`ResilientCache`), with a logged warning, so a
+resident is still limited (per web process) and never answered with a 500.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache as shared_cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
 
+logger = logging.getLogger(__name__)
+
+# After a failure the shared cache is not asked again for this long: while Redis is down each
+# request would otherwise wait for its connection to fail.
+RETRY_SHARED_AFTER_SECONDS = 5.0
+
+
+class ResilientCache:
+    """The shared cache (Redis), or this process's own in-memory cache while it fails.
+
+    Only what the request path needs to keep counting (get, set, add, incr, delete). Every
+    failure is logged as a warning and answered from the local cache, which keeps counting
+    until the shared one answers again (counts then restart from the shared cache's)."""
+
+    def __init__(self, shared=shared_cache) -> None:
+        self.shared = shared
+        self.local = LocMemCache("platform-gov-fallback", {"OPTIONS": {"MAX_ENTRIES": 10000}})
+        self._down_until = 0.0
+
+    def _call(self, method: str, *args, **kwargs):
+        if time.monotonic() >= self._down_until:
+            try:
+                return getattr(self.shared, method)(*args, **kwargs)
+            except Exception:
+                self._down_until = time.monotonic() + RETRY_SHARED_AFTER_SECONDS
+                logger.warning(
+                    "cache unavailable: counting in this process (%s)", method, exc_info=True
+                )
+        return getattr(self.local, method)(*args, **kwargs)
+
+    def get(self, key, default=None):
+        return self._call("get", key, default)
+
+    def set(self, key, value, timeout=None):
+        return self._call("set", key, value, timeout)
+
+    def add(self, key, value, timeout=None):
+        return self._call("add", key, value, timeout)
+
+    def delete(self, key):
+        return self._call("delete", key)
+
+    def incr(self, key, delta=1):
+        try:
+            return self._call("incr", key, delta)
+        except ValueError:  # the key lived in the other cache: start again from 0
+            self._call("set", key, delta, 3600)
+            return delta
+
+    def clear_local(self) -> None:
+        self._down_until = 0.0
+        self.local.clear()
+
+
+resilient_cache = ResilientCache()
+
 
 class ClientAddressThrottle(SimpleRateThrottle):
     """Counts requests per client address and scope, whoever is signed in."""
+
+    cache = resilient_cache
 
     def get_rate(self) -> str | None:
         # Read at each request, so settings (and tests) can change the limits.

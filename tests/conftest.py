@@ -77,7 +77,10 @@ def _private_media(settings, tmp_path_factory):
 def _clear_cache():
     from django.core.cache import cache
 
+    from platform_gov.throttling import resilient_cache
+
     cache.clear()
+    resilient_cache.clear_local()
     yield
 
 
@@ -172,7 +175,7 @@ def celery_worker_process(transactional_db, tmp_path):
                 "platform_gov",
                 "worker",
                 "-Q",
-                "routing,notifications,webhooks,default,hot",
+                "routing,notifications,webhooks,default,sweeps,hot",
                 "-P",
                 "solo",
                 "-n",

@@ -130,11 +130,16 @@ def dispatch_centre() -> Agency | None:
     )
 
 
-def issues_stale_submitted(*, older_than: datetime, limit: int = 1000) -> list[int]:
-    """Ids of issues still ``submitted`` since before ``older_than``: their routing message
-    was lost (the broker was down when they were filed), so the sweep enqueues them again."""
+def issues_stale_submitted(
+    *, older_than: datetime, enqueued_before: datetime | None = None, limit: int = 1000
+) -> list[int]:
+    """Ids of issues still ``submitted`` since before ``older_than`` whose routing was never
+    enqueued, or last enqueued before ``enqueued_before``: their routing message was lost
+    (the broker was down when they were filed), so the sweep enqueues them again."""
+    enqueued_before = enqueued_before or older_than
     return list(
         Issue.objects.filter(status=Issue.Status.SUBMITTED, created_at__lt=older_than)
+        .filter(Q(routing_enqueued_at__isnull=True) | Q(routing_enqueued_at__lt=enqueued_before))
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
-from platform_gov.celery import enqueue_after_commit, requeue
+from issues.models import Issue
+from platform_gov.celery import RETRIED, enqueue
 
 from .selectors import issues_stale_submitted
 from .services import followup, routing, supervision
 
 
-@shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=10)
+@shared_task(bind=True, **RETRIED)
 def issue_route(self, issue_id: int) -> dict | None:
-    """Route one issue. Safe to deliver twice: the service routes an issue once."""
+    """Route one issue. Safe to deliver twice: the service routes an issue once; retried with
+    backoff when the database or the broker hiccups."""
     routed_by = "eager" if self.request.is_eager else (self.request.hostname or "worker")
     outcome = routing.issue_route(issue_id=issue_id, routed_by=routed_by)
     if outcome is None:
@@ -22,26 +27,43 @@ def issue_route(self, issue_id: int) -> dict | None:
     return {"issue": issue_id, "lead": outcome.decision.lead, "routed_by": routed_by}
 
 
+def issue_route_enqueue(issue_id: int) -> None:
+    enqueued_at = timezone.now()
+    if enqueue(issue_route, issue_id=issue_id):
+        # Recorded only once the broker took it: the sweep leaves it to that message.
+        Issue.objects.filter(pk=issue_id, status=Issue.Status.SUBMITTED).update(
+            routing_enqueued_at=enqueued_at
+        )
+
+
 def issue_route_after_commit(*, issue_id: int) -> None:
     """Enqueue the issue's routing once the filing commits. An issue is a row before it is a
     message: when the broker cannot take it, the issue stays ``submitted`` for the sweep."""
-    enqueue_after_commit(issue_route, issue_id=issue_id)
+    transaction.on_commit(partial(issue_route_enqueue, issue_id))
 
 
-@shared_task
+@shared_task(**RETRIED)
 def issues_route_stale() -> int:
-    """Enqueue routing again for issues left ``submitted`` (filed while the broker was down)."""
-    ids = issues_stale_submitted(older_than=timezone.now() - settings.ROUTING_STALE_AFTER)
-    return requeue(issue_route, ids, argument="issue_id")
+    """Enqueue routing again for issues left ``submitted`` (filed while the broker was down, or
+    whose message was lost), skipping those enqueued within ``ROUTING_REQUEUE_AFTER``: under
+    load their message is still waiting in the queue, and another would only add to it."""
+    now = timezone.now()
+    ids = issues_stale_submitted(
+        older_than=now - settings.ROUTING_STALE_AFTER,
+        enqueued_before=now - settings.ROUTING_REQUEUE_AFTER,
+    )
+    enqueued = [pk for pk in ids if enqueue(issue_route, issue_id=pk)]
+    Issue.objects.filter(pk__in=enqueued).update(routing_enqueued_at=now)
+    return len(enqueued)
 
 
-@shared_task
+@shared_task(**RETRIED)
 def deadlines_sweep() -> dict:
     """Warn, remind and escalate around deadlines; safe to run often and twice at once."""
     return supervision.deadlines_sweep()
 
 
-@shared_task
+@shared_task(**RETRIED)
 def issues_close_unrated() -> int:
     """Close resolved issues whose resident did not answer the follow-up in time."""
     return followup.issues_close_unrated()

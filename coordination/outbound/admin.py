@@ -1,14 +1,16 @@
-"""Partners' webhook endpoints and their delivery logs."""
+"""Partners' webhook endpoints and their delivery logs; the outbox of every message owed."""
 
 import secrets
 
 from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from platform_gov.admin import ReadOnlyAdmin
 
-from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from .models import OutboxMessage, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from .outbox import outbox_retry_now
 from .webhooks.addresses import webhook_url_problem
 from .webhooks.services import EVENTS as WEBHOOK_EVENTS
 
@@ -80,3 +82,29 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     search_fields = ("event_id", "endpoint__agency__code")
     list_select_related = ("endpoint__agency",)
     inlines = [WebhookAttemptInline]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """What the platform owes: read-only, with one action, to send chosen messages again now
+    (given up ones too)."""
+
+    list_display = (
+        "created_at",
+        "kind",
+        "recipient",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+    )
+    list_filter = ("status", "kind")
+    search_fields = ("recipient", "dedupe_key", "last_error")
+    date_hierarchy = "created_at"
+    actions = ["retry_now"]
+
+    @admin.action(description=gettext_lazy("Send again now"))
+    def retry_now(self, request, queryset):
+        count = outbox_retry_now(list(queryset.values_list("pk", flat=True)))
+        messages.success(request, _("%(count)d messages will be sent again.") % {"count": count})

@@ -1,11 +1,12 @@
-"""Webhook deliveries outside the request when there is no broker (``make run``).
+"""The relay of outbox messages, after the commit: to the broker, or without one (``make
+run``) e-mail in line and webhooks on a background thread.
 
-With a broker, a delivery is a Celery message for the ``webhooks`` queue's workers. Without
-one, Celery runs tasks eagerly, in the web process — and a partner that does not answer
-held the resident's request for every timeout and every retry (77 seconds against a
-black-hole address). So without a broker a delivery runs on a small pool of background
-threads after the commit, and the request answers at once (``WEBHOOKS_EAGER_IN_BACKGROUND``;
-tests deliver in line).
+With a broker, a relay is a Celery message for the ``notifications`` queue's workers.
+Without one, Celery runs tasks eagerly, in the web process — and a partner that does not
+answer held the resident's request for every timeout (77 seconds against a black-hole
+address). So without a broker a webhook's relay runs on a small pool of background threads
+after the commit, and the request answers at once (``WEBHOOKS_EAGER_IN_BACKGROUND``; tests relay
+in line). Either way the row is the record: what a relay does not send, the sweep does.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.core.signals import request_finished, request_started
+from django.db import connections
 
 from platform_gov.celery import enqueue
 
-from .tasks import webhook_deliver
+from .models import OutboxMessage
+from .tasks import outbox_relay, webhook_relay
 
 logger = logging.getLogger(__name__)
 
@@ -33,34 +35,51 @@ def _executor() -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="webhook")
+            _pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="outbox")
         return _pool
 
 
 def in_background() -> bool:
-    """Whether deliveries run on the background threads: no broker, and not switched off."""
-    return bool(
-        webhook_deliver.app.conf.task_always_eager and settings.WEBHOOKS_EAGER_IN_BACKGROUND
-    )
+    """Whether relays run on the background threads: no broker, and not switched off."""
+    return bool(outbox_relay.app.conf.task_always_eager and settings.WEBHOOKS_EAGER_IN_BACKGROUND)
 
 
-def _deliver(delivery_id: int) -> None:
-    """One delivery's whole life (attempts and retries) on a background thread."""
+def _relay(message_id: int) -> None:
     try:
-        webhook_deliver.apply(kwargs={"delivery_id": delivery_id})
-    except Exception:  # a thread has no caller to tell: the delivery row keeps the record
-        logger.exception("webhook delivery %s failed on its background thread", delivery_id)
+        outbox_relay.apply(kwargs={"message_id": message_id})
+    except Exception:  # a thread has no caller to tell: the outbox row keeps the record
+        logger.exception("outbox message %s failed on its background thread", message_id)
     finally:
         connections.close_all()
 
 
-def _send(delivery_id: int):
-    if in_background():
-        return _executor().submit(_deliver, delivery_id)
-    return enqueue(webhook_deliver, delivery_id=delivery_id)
+# Inside a request, background relays wait for its end: the thread's first writes (the
+# attempt recorded before the POST) would otherwise contend with the request's own, which
+# SQLite (the only database without a broker) answers with "database table is locked".
+_request = threading.local()
 
 
-def webhook_deliver_after_commit(delivery_id: int) -> None:
-    """Send the delivery once the transaction commits: to the broker, or without one to a
-    background thread (never inside the request)."""
-    transaction.on_commit(partial(_send, delivery_id))
+def _started(**kwargs) -> None:
+    _request.held = []
+
+
+def _finished(**kwargs) -> None:
+    held, _request.held = getattr(_request, "held", None), None
+    for message_id in held or []:
+        _executor().submit(_relay, message_id)
+
+
+request_started.connect(_started, dispatch_uid="outbox-background-started")
+request_finished.connect(_finished, dispatch_uid="outbox-background-finished")
+
+
+def outbox_relay_send(message_id: int, kind: str = OutboxMessage.Kind.MAIL):
+    """Relay one committed outbox message now (called after the commit): e-mail on the
+    ``notifications`` queue, webhooks on ``webhooks``."""
+    webhook = kind == OutboxMessage.Kind.WEBHOOK
+    if webhook and in_background():
+        held = getattr(_request, "held", None)
+        if held is not None:
+            return held.append(message_id)
+        return _executor().submit(_relay, message_id)
+    return enqueue(webhook_relay if webhook else outbox_relay, message_id=message_id)

@@ -82,3 +82,56 @@ class WebhookAttempt(models.Model):
     def __str__(self) -> str:
         outcome = self.status_code or self.error[:40]
         return f"{self.delivery_id} @ {self.at:%Y-%m-%d %H:%M:%S} → {outcome}"
+
+
+class OutboxMessage(models.Model):
+    """One message the platform owes someone (an e-mail, a webhook delivery), written in the
+    same transaction as the change that causes it and sent by the relay until it is sent or
+    given up with a reason. Retries are scheduled here (``next_attempt_at``), not in the
+    broker, so a lost task message or a killed worker loses nothing."""
+
+    class Kind(models.TextChoices):
+        MAIL = "mail", _("E-mail")
+        WEBHOOK = "webhook", _("Webhook")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Nothing to send")
+        GIVEN_UP = "given_up", _("Given up")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    dedupe_key = models.CharField(_("dedupe key"), max_length=200, unique=True)
+    payload = models.JSONField(_("payload"), default=dict)
+    recipient = models.CharField(_("recipient"), max_length=500, blank=True)
+    delivery = models.OneToOneField(
+        WebhookDelivery,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbox_message",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [
+            # The relay's question: what is pending and due, oldest first.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outbox_pending_due",
+                condition=models.Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk} → {self.recipient} ({self.status})"

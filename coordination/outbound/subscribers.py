@@ -1,8 +1,9 @@
 """What the platform owes people and partners when the dispatcher's events happen.
 
 Each subscriber runs inside the transaction of the service that published the event (see
-``coordination.dispatch.events``): it records what it owes there (webhook deliveries are
-rows) and enqueues the sending for after the commit. :func:`connect` subscribes them all; the
+``coordination.dispatch.events``): it records what it owes there, as outbox rows
+(``outbox.py``; a webhook's delivery log row too), and the relay sends them after the
+commit. :func:`connect` subscribes them all; the
 outbound app calls it once at start-up.
 
 ==================  ====================================  ==============================
@@ -26,20 +27,17 @@ from django.utils import timezone
 from coordination.dispatch.events import Event, subscribe
 from coordination.dispatch.models import Assignment, DeadlineEvent
 from coordination.dispatch.selectors import dispatch_centre
-from platform_gov.celery import enqueue_after_commit
 
-from .background import webhook_deliver_after_commit
-from .tasks import notify_agency, notify_resident
+from .outbox import outbox_mail_resident, outbox_mail_staff, outbox_webhook
 from .webhooks.services import assignment_payload, webhook_deliveries_record
 
 
 def _resident(issue_id: int, event: str) -> None:
-    enqueue_after_commit(notify_resident, issue_id=issue_id, event=event)
+    outbox_mail_resident(issue_id=issue_id, event=event)
 
 
 def _staff(agency_id: int, issue_id: int, event: str, *, managers_only: bool = False) -> None:
-    enqueue_after_commit(
-        notify_agency,
+    outbox_mail_staff(
         agency_id=agency_id,
         issue_id=issue_id,
         event=event,
@@ -48,8 +46,8 @@ def _staff(agency_id: int, issue_id: int, event: str, *, managers_only: bool = F
 
 
 def _webhook(*, agency_id: int, event: str, assignment_id: int) -> None:
-    """Record a delivery per endpoint of the organisation that listens, and send each after
-    the commit. The payload is read only when some endpoint listens."""
+    """Record a delivery per endpoint of the organisation that listens, each with its outbox
+    row. The payload is read only when some endpoint listens."""
     occurred_at = timezone.now()
 
     def payload() -> dict:
@@ -57,7 +55,7 @@ def _webhook(*, agency_id: int, event: str, assignment_id: int) -> None:
         return assignment_payload(assignment, occurred_at=occurred_at)
 
     for delivery in webhook_deliveries_record(agency_id=agency_id, event=event, payload=payload):
-        webhook_deliver_after_commit(delivery.pk)
+        outbox_webhook(delivery)
 
 
 def on_issue_dispatched(*, issue_id: int, agency_id: int) -> None:

@@ -1,91 +1,68 @@
-"""Celery tasks that send what the platform owes people and partners: thin and idempotent."""
+"""Celery tasks that send what the platform owes people and partners: thin and idempotent.
+
+Every message is an outbox row first (``outbox.py``); these tasks only relay rows. A lost
+task message costs nothing but time: the sweep sends whatever is due.
+"""
 
 from __future__ import annotations
 
-from smtplib import SMTPException
+import uuid
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
-from django.utils import timezone
 
-from agencies.models import Agency
-from issues.models import Issue
-from platform_gov.celery import requeue
+from platform_gov.celery import RETRIED
 
-from .mail import resident_message, staff_addresses_by_language, staff_message
-from .webhooks.services import (
-    MAX_ATTEMPTS,
-    webhook_backoff,
-    webhook_deliveries_stranded,
-    webhook_delivery_attempt,
-)
+from .models import OutboxMessage
+from .relay import outbox_send, outbox_send_due, resident_mail, staff_mail
 
 
-@shared_task(
-    autoretry_for=(OSError, SMTPException),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=6,
-)
-def notify_resident(issue_id: int, event: str) -> bool:
-    """Email the resident about their issue. Retried with backoff when mail fails."""
-    issue = Issue.objects.filter(pk=issue_id).first()
-    message = resident_message(issue=issue, event=event) if issue else None
-    if message is None:
-        return False
-    subject, body = message
-    send_mail(subject, body, None, [issue.contact_email])
-    return True
+@shared_task(**RETRIED)
+def outbox_relay(message_id: int) -> dict[str, int]:
+    """Send one outbox message now, if it is still due (enqueued after its commit)."""
+    return outbox_send(ids=[message_id])
 
 
-@shared_task(
-    autoretry_for=(OSError, SMTPException),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=6,
-)
-def notify_agency(agency_id: int, issue_id: int, event: str, managers_only: bool = False) -> int:
-    """Email an agency's members (or only its managers) about work on an issue."""
-    agency = Agency.objects.filter(pk=agency_id).first()
-    issue = Issue.objects.filter(pk=issue_id).first()
-    if agency is None or issue is None:
-        return 0
-    sent = 0
-    # One message per language, each in the language its readers use the platform in.
-    grouped = staff_addresses_by_language(agency=agency, managers_only=managers_only)
-    for language, recipients in grouped.items():
-        subject, body = staff_message(issue=issue, event=event, language=language)
-        send_mail(subject, body, None, recipients)
-        sent += len(recipients)
-    return sent
+@shared_task(**RETRIED)
+def webhook_relay(message_id: int) -> dict[str, int]:
+    """``outbox_relay`` for a webhook delivery, on the ``webhooks`` queue: a partner that
+    does not answer holds a webhook worker, never the e-mail to a resident."""
+    return outbox_send(ids=[message_id])
 
 
-class WebhookDeliveryFailed(Exception):
-    """An attempt at a webhook delivery got no 2xx answer; Celery retries it."""
+@shared_task(**RETRIED)
+def outbox_sweep() -> dict[str, int]:
+    """Send every message due: first tries whose relay message was lost, retries whose time
+    has come, and messages whose sender died (their lease ran out)."""
+    return outbox_send_due()
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_ATTEMPTS)
-def webhook_deliver(self, delivery_id: int) -> str | None:
-    """POST one signed webhook delivery; retried with exponential backoff until it succeeds.
-
-    Every attempt is recorded; after ``MAX_ATTEMPTS`` the delivery is marked failed (the
-    service decides, counting attempts on the row, so a task delivered twice by the broker
-    does not get extra tries). Safe to run twice: a delivered row is skipped.
-    """
-    outcome = webhook_delivery_attempt(delivery_id=delivery_id)
-    if outcome is None:
-        return None
-    if outcome.retry:
-        raise self.retry(
-            countdown=webhook_backoff(outcome.attempts),
-            exc=WebhookDeliveryFailed(outcome.error),
-        )
-    return "delivered" if outcome.delivered else "failed"
+# Messages enqueued before the outbox existed may still wait in a queue at the upgrade: each
+# becomes an outbox row, so nothing already owed is lost.
 
 
-@shared_task
-def webhooks_resend_stranded() -> int:
-    """Enqueue again the deliveries whose first message never reached a worker."""
-    ids = webhook_deliveries_stranded(older_than=timezone.now() - settings.ROUTING_STALE_AFTER)
-    return requeue(webhook_deliver, ids, argument="delivery_id")
+def _row_then_send(fields: dict, key: str) -> dict[str, int]:
+    message, _ = OutboxMessage.objects.get_or_create(dedupe_key=key, defaults=fields)
+    return outbox_send(ids=[message.pk])
+
+
+@shared_task(bind=True, **RETRIED)
+def notify_resident(self, issue_id: int, event: str) -> dict[str, int]:
+    key = f"task:{self.request.id or uuid.uuid4().hex}"
+    return _row_then_send(resident_mail(issue_id=issue_id, event=event), key)
+
+
+@shared_task(bind=True, **RETRIED)
+def notify_agency(
+    self, agency_id: int, issue_id: int, event: str, managers_only: bool = False
+) -> dict[str, int]:
+    key = f"task:{self.request.id or uuid.uuid4().hex}"
+    fields = staff_mail(
+        agency_id=agency_id, issue_id=issue_id, event=event, managers_only=managers_only
+    )
+    return _row_then_send(fields, key)
+
+
+@shared_task(**RETRIED)
+def webhook_deliver(delivery_id: int) -> dict[str, int]:
+    message = OutboxMessage.objects.filter(delivery_id=delivery_id).first()
+    return outbox_send(ids=[message.pk]) if message else {}

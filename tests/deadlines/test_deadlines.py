@@ -328,7 +328,9 @@ def test_an_extension_lets_the_steps_come_again_for_the_new_deadline(
     clock.move_to(TUESDAY_10 + timedelta(minutes=30))  # the old deadline has passed
     assert sweep() == NOTHING
 
-    clock.move_to(at(2025, 6, 4, 8, 30))  # one working hour before the new deadline
+    clock.move_to(at(2025, 6, 4, 8, 30))  # before the working day: no one reads a warning
+    assert sweep() == NOTHING
+    clock.move_to(at(2025, 6, 4, 9, 0))  # the day begins, one working hour before it
     assert sweep() == {**NOTHING, "warning": 1}
     clock.move_to(at(2025, 6, 4, 10, 30))
     assert sweep() == {**NOTHING, "reminder": 1, "managers": 1}
@@ -344,7 +346,7 @@ def test_an_extension_lets_the_steps_come_again_for_the_new_deadline(
 def test_sweep_watches_the_response_clock_of_pending_work(dept, staff, manager, sweep, clock):
     pending = AssignmentFactory(
         agency=dept,
-        created_at=FRIDAY_16 - timedelta(hours=1),
+        created_at=FRIDAY_16 - timedelta(days=1),
         response_due_at=FRIDAY_16 + timedelta(minutes=30),
         due_at=FRIDAY_16 + timedelta(days=10),
     )

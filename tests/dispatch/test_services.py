@@ -826,7 +826,8 @@ def test_submission_succeeds_while_the_broker_is_down(
         issue = submit(category=noise)
 
     # One routing enqueued (other rooms may follow the filing too: hot issues do).
-    assert [callback.args[0] for callback in callbacks].count(dispatch_tasks.issue_route) == 1
+    routing = [c for c in callbacks if c.func is dispatch_tasks.issue_route_enqueue]
+    assert [c.args for c in routing] == [(issue.pk,)]
     issue.refresh_from_db()
     assert issue.status == Issue.Status.SUBMITTED
     assert kinds(issue) == [Handoff.Kind.SUBMITTED]

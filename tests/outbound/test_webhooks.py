@@ -2,8 +2,9 @@
 managers' page, and the partner acting back through the REST API.
 
 Deliveries go to a real HTTP server on 127.0.0.1 started by the test (no network beyond this
-machine); Celery runs eagerly, and in eager mode a retry runs again at once, so one
-``delay()`` plays a delivery's whole life.
+machine); Celery runs eagerly, so the relay after the commit makes the first attempt in line.
+Retries are scheduled in the outbox (``next_attempt_at``): the tests play them by running the
+sweep at the time they are due.
 """
 
 from __future__ import annotations
@@ -26,8 +27,14 @@ from coordination.dispatch.events import Event, publish
 from coordination.dispatch.models import Assignment
 from coordination.dispatch.services import assignments, requests
 from coordination.dispatch.services.supervision import deadlines_sweep
-from coordination.outbound.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from coordination.outbound.tasks import webhook_deliver
+from coordination.outbound.models import (
+    OutboxMessage,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from coordination.outbound.relay import outbox_send_due
+from coordination.outbound.tasks import outbox_relay, webhook_deliver
 from coordination.outbound.webhooks.addresses import webhook_url_problem
 from coordination.outbound.webhooks.services import (
     MAX_ATTEMPTS,
@@ -36,7 +43,6 @@ from coordination.outbound.webhooks.services import (
 )
 from coordination.outbound.webhooks.signing import sign, verify
 from issues.services import issue_submit
-from platform_gov.celery import app as celery_app
 from tests.factories import (
     PASSWORD,
     AgencyFactory,
@@ -173,6 +179,18 @@ def deliver_event(capture, assignment) -> WebhookDelivery:
     return WebhookDelivery.objects.get()
 
 
+def relay_until_settled(rounds: int = 20) -> int:
+    """Run the outbox sweep, each time two hours later, until nothing is pending; returns
+    how many sweeps it took."""
+    now = timezone.now()
+    for sweep in range(rounds):
+        if not OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).exists():
+            return sweep
+        now += timedelta(hours=2)
+        outbox_send_due(now=now)
+    pytest.fail("the outbox never settled")
+
+
 def assignment_due(assignment: Assignment):
     assignment.refresh_from_db()
     return assignment.due_at
@@ -299,6 +317,7 @@ def test_a_name_resolving_inside_the_network_is_refused_when_connecting(
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url=f"https://127.1:{port}/hooks")
     endpoint.refresh_from_db()
     delivery = deliver_event(django_capture_on_commit_callbacks, AssignmentFactory(agency=partner))
+    relay_until_settled()
 
     delivery.refresh_from_db()
     assert endpoint.url.startswith("https://127.1:")
@@ -348,26 +367,31 @@ def test_a_partner_receives_its_new_assignment_signed_and_without_contact_data(
 
 
 def test_a_receiver_failing_twice_is_retried_with_growing_backoff_until_delivered(
-    partner, receiver, monkeypatch, django_capture_on_commit_callbacks
+    partner, receiver, django_capture_on_commit_callbacks
 ):
     server = receiver(500, 500, 200)
     register(partner, server.url)
-    task = celery_app.tasks["coordination.outbound.tasks.webhook_deliver"]
-    original_retry = type(task).retry
-    countdowns = []
-
-    def spy(self, *args, **kwargs):
-        countdowns.append(kwargs["countdown"])
-        return original_retry(self, *args, **kwargs)
-
-    monkeypatch.setattr(type(task), "retry", spy)
+    before = timezone.now()
     delivery = deliver_event(django_capture_on_commit_callbacks, AssignmentFactory(agency=partner))
+    message = OutboxMessage.objects.get(delivery=delivery)
+    # The retry is scheduled in the database, 20 s after the first attempt.
+    first_retry = message.next_attempt_at
+    assert before + timedelta(seconds=20) <= first_retry <= timezone.now() + timedelta(seconds=20)
+    assert "HTTP 500" in message.last_error
+
+    assert outbox_send_due(now=first_retry - timedelta(seconds=1)) == {}  # not due yet
+    assert len(server.requests) == 1
+    outbox_send_due(now=first_retry)
+    message.refresh_from_db()
+    assert message.next_attempt_at == first_retry + timedelta(seconds=40)
+    outbox_send_due(now=message.next_attempt_at)
 
     delivery.refresh_from_db()
+    message.refresh_from_db()
     assert delivery.status == WebhookDelivery.Status.DELIVERED and delivery.attempts == 3
+    assert message.status == OutboxMessage.Status.SENT and message.attempts == 3
     assert list(delivery.attempt_log.values_list("status_code", flat=True)) == [500, 500, 200]
     assert "HTTP 500" in delivery.attempt_log.first().error
-    assert countdowns == [20, 40]
     # The same delivery (one event id) each time, signed afresh.
     assert len({headers["X-Platform-Delivery"] for headers, _ in server.requests}) == 1
 
@@ -377,6 +401,7 @@ def test_an_unreachable_receiver_records_every_attempt_with_its_error_then_fails
 ):
     register(partner, f"http://127.0.0.1:{free_port()}/hooks")
     delivery = deliver_event(django_capture_on_commit_callbacks, AssignmentFactory(agency=partner))
+    relay_until_settled()
 
     delivery.refresh_from_db()
     assert delivery.status == WebhookDelivery.Status.FAILED
@@ -393,7 +418,10 @@ def test_a_delivery_is_not_sent_again_once_delivered(
     register(partner, server.url)
     delivery = deliver_event(django_capture_on_commit_callbacks, AssignmentFactory(agency=partner))
 
-    assert webhook_deliver.delay(delivery.pk).get() is None
+    message = OutboxMessage.objects.get(delivery=delivery)
+    assert outbox_relay.delay(message.pk).get() == {}
+    assert webhook_deliver.delay(delivery.pk).get() == {}  # a message from before the outbox
+    assert outbox_send_due(now=timezone.now() + timedelta(days=1)) == {}
     assert len(server.requests) == 1 and WebhookAttempt.objects.count() == 1
 
 
@@ -500,6 +528,7 @@ def test_the_managers_page_shows_the_attempt_log_to_a_manager(
     server = receiver(503, 200)
     register(partner, server.url)
     deliver_event(django_capture_on_commit_callbacks, AssignmentFactory(agency=partner))
+    relay_until_settled()
     other = AgencyFactory(code="gas-co")
     register(other, "https://gas.example/hooks")
 
@@ -616,8 +645,9 @@ def test_a_hostile_signature_or_timestamp_header_is_refused_not_raised():
 
 
 def test_an_agency_without_endpoints_costs_one_query_per_event(partner, django_assert_num_queries):
+    """The webhooks cost one query (the endpoints); each e-mail owed is one outbox row."""
     assignment = AssignmentFactory(agency=partner)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the staff's mail row, the endpoints
         created(assignment)
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):  # the resident's mail row
         publish(Event.ISSUE_REPLIED, issue_id=assignment.issue_id)

@@ -6,9 +6,10 @@ and records and makes deliveries.
 
 An agency registers an endpoint (an ``https://`` URL) and gets a signing secret. Each event
 for that agency becomes one ``WebhookDelivery`` row per subscribed endpoint, written in the
-transaction that caused the event; the ``webhook_deliver`` task is enqueued after commit and
-POSTs the JSON body, retrying with exponential backoff. Every attempt is a ``WebhookAttempt``
-row, shown to the agency's managers on ``/staff/webhooks/``. A partner acts back through the
+transaction that caused the event, with its outbox row (``outbound/outbox.py``); the relay
+POSTs the JSON body after the commit, retrying with exponential backoff scheduled in the
+database. Every attempt is a ``WebhookAttempt`` row, written before its POST, shown to the
+agency's managers on ``/staff/webhooks/``. A partner acts back through the
 REST API with its token (``POST /api/v1/auth/token/``, then e.g.
 ``POST /api/v1/assignments/<id>/accept/`` with ``Authorization: Token …``).
 

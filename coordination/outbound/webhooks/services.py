@@ -138,37 +138,38 @@ def webhook_deliveries_record(
     return deliveries
 
 
-@dataclass(frozen=True)
-class AttemptOutcome:
-    delivered: bool
-    attempts: int
-    error: str = ""
-    retry: bool = False
-
-
 def webhook_backoff(attempts: int) -> int:
     """Seconds to wait after ``attempts`` failed attempts: 20 s, 40 s, … at most an hour."""
     return min(2**attempts * 10, 3600)
 
 
-def webhook_delivery_attempt(*, delivery_id: int) -> AttemptOutcome | None:
-    """Make one attempt at a pending delivery and record it as a ``WebhookAttempt``.
+# What an attempt's row says from just before its POST until its outcome is recorded; left
+# as it is when the sender died in between (the partner may or may not have received it).
+IN_PROGRESS = "no outcome recorded: the sender stopped during the attempt"
 
-    Returns None when there is nothing to do (gone, delivered or given up: safe to run
-    twice). A 2xx answer marks it delivered; otherwise ``retry`` says whether to try again,
-    and after ``MAX_ATTEMPTS`` attempts, or when the endpoint was deactivated or its URL is
-    no longer allowed, it is marked failed. The POST runs outside any transaction; two
-    workers at once may both POST (partners dedupe on ``X-Platform-Delivery``).
-    """
-    delivery = (
-        WebhookDelivery.objects.select_related("endpoint")
-        .filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
-        .first()
-    )
-    if delivery is None:
-        return None
+
+def webhook_attempt_begin(*, delivery: WebhookDelivery, at: datetime) -> WebhookAttempt:
+    """Record an attempt before making it (inside the relay's claim transaction): the
+    delivery log shows every POST that may have reached the partner, also when the sender
+    dies before it learns the answer."""
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=F("attempts") + 1)
+    return WebhookAttempt.objects.create(delivery=delivery, at=at, error=IN_PROGRESS)
+
+
+@dataclass(frozen=True)
+class AttemptOutcome:
+    delivered: bool
+    error: str = ""
+    permanent: bool = False  # not worth another try (the endpoint is off or not allowed)
+
+
+def webhook_attempt_make(*, delivery: WebhookDelivery, attempt: WebhookAttempt) -> AttemptOutcome:
+    """POST the delivery (outside any transaction) and record the answer on ``attempt``.
+
+    The request carries the delivery's ``event_id`` as ``X-Platform-Delivery``: the same on
+    every attempt, so a partner drops a repeat. A 2xx answer marks the delivery delivered;
+    a deactivated endpoint or a URL no longer allowed is a permanent failure."""
     endpoint = delivery.endpoint
-    started = timezone.now()
     clock = time.monotonic()
     problem = (
         str(_("The endpoint is deactivated.")) if not endpoint.active else None
@@ -187,40 +188,19 @@ def webhook_delivery_attempt(*, delivery_id: int) -> AttemptOutcome | None:
         status_code, error = transport.post(endpoint.url, body, headers)
     duration_ms = int((time.monotonic() - clock) * 1000)
     delivered = status_code is not None and 200 <= status_code < 300
-    with transaction.atomic():
-        WebhookAttempt.objects.create(
-            delivery=delivery,
-            at=started,
-            status_code=status_code,
-            error=error[:2000],
-            duration_ms=duration_ms,
-        )
-        attempts = delivery.attempts + 1
-        give_up = not delivered and (problem is not None or attempts >= MAX_ATTEMPTS)
-        changes: dict = {"attempts": F("attempts") + 1}
-        if delivered:
-            changes.update(status=WebhookDelivery.Status.DELIVERED, delivered_at=timezone.now())
-        elif give_up:
-            changes["status"] = WebhookDelivery.Status.FAILED
-        # Only a pending row: another worker may have delivered it meanwhile.
+    WebhookAttempt.objects.filter(pk=attempt.pk).update(
+        status_code=status_code, error=error[:2000], duration_ms=duration_ms
+    )
+    if delivered:
         WebhookDelivery.objects.filter(
             pk=delivery.pk, status=WebhookDelivery.Status.PENDING
-        ).update(**changes)
-    if give_up:
-        logger.warning("webhook delivery %s failed after %s attempts", delivery.pk, attempts)
-    return AttemptOutcome(
-        delivered=delivered,
-        attempts=attempts,
-        error=error,
-        retry=not delivered and not give_up,
-    )
+        ).update(status=WebhookDelivery.Status.DELIVERED, delivered_at=timezone.now())
+    return AttemptOutcome(delivered=delivered, error=error, permanent=problem is not None)
 
 
-def webhook_deliveries_stranded(*, older_than) -> list[int]:
-    """Deliveries still pending with no attempt since before ``older_than``: their message was
-    lost (the broker was down when they were enqueued) and the sweep sends them again."""
-    return list(
-        WebhookDelivery.objects.filter(
-            status=WebhookDelivery.Status.PENDING, attempts=0, created_at__lt=older_than
-        ).values_list("pk", flat=True)[:500]
+def webhook_delivery_give_up(*, delivery_id: int, attempts: int) -> None:
+    """Mark a delivery failed for good (the outbox gave up on it)."""
+    WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING).update(
+        status=WebhookDelivery.Status.FAILED
     )
+    logger.warning("webhook delivery %s failed after %s attempts", delivery_id, attempts)

@@ -1,0 +1,197 @@
+"""The outbox's relay: claim what is due, send it, record the outcome (see ``outbox.py``).
+
+Imported by the tasks; it never enqueues anything itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from smtplib import SMTPException
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from agencies.models import Agency
+from issues.models import Issue
+
+from .mail import resident_message, staff_addresses_by_language, staff_message
+from .models import OutboxMessage, WebhookDelivery
+from .webhooks.services import (
+    webhook_attempt_begin,
+    webhook_attempt_make,
+    webhook_backoff,
+    webhook_delivery_give_up,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+CLAIM_BATCH = 10
+Status = OutboxMessage.Status
+Kind = OutboxMessage.Kind
+
+
+def resident_mail(*, issue_id: int, event: str) -> dict:
+    """The fields of the outbox row for an e-mail to the resident of ``issue_id``."""
+    return {
+        "kind": Kind.MAIL,
+        "payload": {"audience": "resident", "issue_id": issue_id, "event": event},
+        "recipient": f"resident of issue {issue_id}",
+    }
+
+
+def staff_mail(*, agency_id: int, issue_id: int, event: str, managers_only: bool = False) -> dict:
+    """The fields of the outbox row for an e-mail to an organisation's staff (or managers)."""
+    return {
+        "kind": Kind.MAIL,
+        "payload": {
+            "audience": "staff",
+            "agency_id": agency_id,
+            "issue_id": issue_id,
+            "event": event,
+            "managers_only": managers_only,
+        },
+        "recipient": f"{'managers' if managers_only else 'staff'} of organisation {agency_id}",
+    }
+
+
+# ----------------------------------------------------------------------------- sending
+
+
+def message_id(message: OutboxMessage, part: str = "") -> str:
+    """The e-mail's ``Message-ID``: made from the row (and, for staff, the language of the
+    copy), so a resend after a crash is recognisable as the same message."""
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    suffix = f".{part}" if part else ""
+    return f"<outbox-{message.pk}{suffix}@{domain}>"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    sent: bool
+    error: str = ""
+    permanent: bool = False
+    skipped: bool = False
+
+
+def _send_mail(message: OutboxMessage) -> Outcome:
+    data = message.payload
+    issue = Issue.objects.filter(pk=data.get("issue_id")).first()
+    if issue is None:
+        return Outcome(sent=False, skipped=True, error="the issue no longer exists")
+    if data.get("audience") == "resident":
+        rendered = resident_message(issue=issue, event=data["event"])
+        if rendered is None:
+            return Outcome(sent=False, skipped=True, error="no address to write to")
+        batches = [("", rendered, [issue.contact_email])]
+    else:
+        agency = Agency.objects.filter(pk=data.get("agency_id")).first()
+        if agency is None:
+            return Outcome(sent=False, skipped=True, error="the organisation no longer exists")
+        grouped = staff_addresses_by_language(
+            agency=agency, managers_only=bool(data.get("managers_only"))
+        )
+        batches = [
+            (language, staff_message(issue=issue, event=data["event"], language=language), to)
+            for language, to in grouped.items()
+        ]
+        if not batches:
+            return Outcome(sent=False, skipped=True, error="no member with an address")
+    try:
+        for part, (subject, body), recipients in batches:
+            EmailMessage(
+                subject, body, None, recipients, headers={"Message-ID": message_id(message, part)}
+            ).send()
+    except (OSError, SMTPException) as exc:
+        return Outcome(sent=False, error=f"{type(exc).__name__}: {exc}")
+    return Outcome(sent=True)
+
+
+def _send_webhook(message: OutboxMessage) -> Outcome:
+    delivery = message.delivery
+    if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
+        return Outcome(sent=False, skipped=True, error="the delivery is no longer pending")
+    outcome = webhook_attempt_make(delivery=delivery, attempt=message.attempt)
+    return Outcome(sent=outcome.delivered, error=outcome.error, permanent=outcome.permanent)
+
+
+def _claim(*, now: datetime, ids: list[int] | None, limit: int) -> list[OutboxMessage]:
+    """Lock, count and lease the due messages; record webhook attempts before their POST."""
+    with transaction.atomic():
+        due = (
+            OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("delivery__endpoint")
+            .filter(status=Status.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "pk")
+        )
+        if ids is not None:
+            due = due.filter(pk__in=ids)
+        claimed = list(due[:limit])
+        for message in claimed:
+            message.attempts += 1
+            message.next_attempt_at = now + settings.OUTBOX_LEASE
+            message.attempt = None
+            delivery = message.delivery if message.kind == Kind.WEBHOOK else None
+            if delivery is not None and delivery.status == WebhookDelivery.Status.PENDING:
+                message.attempt = webhook_attempt_begin(delivery=delivery, at=now)
+        OutboxMessage.objects.bulk_update(claimed, ["attempts", "next_attempt_at"])
+    return claimed
+
+
+def _record(message: OutboxMessage, outcome: Outcome, *, now: datetime) -> str:
+    if outcome.sent:
+        changes = {"status": Status.SENT, "sent_at": timezone.now(), "last_error": ""}
+    elif outcome.skipped:
+        changes = {"status": Status.SKIPPED, "last_error": outcome.error}
+    elif outcome.permanent or message.attempts >= MAX_ATTEMPTS:
+        changes = {
+            "status": Status.GIVEN_UP,
+            "last_error": f"given up after {message.attempts} attempts: {outcome.error}"[:2000],
+        }
+        if message.delivery_id:
+            webhook_delivery_give_up(delivery_id=message.delivery_id, attempts=message.attempts)
+        logger.warning("outbox message %s given up: %s", message.pk, outcome.error)
+    else:
+        changes = {
+            "next_attempt_at": now + timedelta(seconds=webhook_backoff(message.attempts)),
+            "last_error": outcome.error[:2000],
+        }
+    OutboxMessage.objects.filter(pk=message.pk, status=Status.PENDING).update(**changes)
+    return changes.get("status", Status.PENDING)
+
+
+SENDERS = {Kind.MAIL: _send_mail, Kind.WEBHOOK: _send_webhook}
+
+
+def outbox_send(
+    *, ids: list[int] | None = None, now: datetime | None = None, limit: int = CLAIM_BATCH
+) -> dict[str, int]:
+    """Claim up to ``limit`` due messages (only ``ids`` when given), send each and record
+    its outcome. Returns how many ended in each status (``pending``: to be tried again)."""
+    now = now or timezone.now()
+    counts: dict[str, int] = {}
+    for message in _claim(now=now, ids=ids, limit=limit):
+        outcome = SENDERS[message.kind](message)
+        status = _record(message, outcome, now=now)
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def outbox_send_due(*, now: datetime | None = None, budget_seconds: float = 50) -> dict[str, int]:
+    """The sweep: send what is due, a batch at a time, until nothing is or the budget is
+    spent (the next sweep goes on)."""
+    started = time.monotonic()
+    totals: dict[str, int] = {}
+    while time.monotonic() - started < budget_seconds:
+        counts = outbox_send(now=now)
+        if not counts:
+            break
+        for status, count in counts.items():
+            totals[status] = totals.get(status, 0) + count
+    return totals
