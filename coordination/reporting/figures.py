@@ -62,11 +62,18 @@ def _as_counts(row: dict) -> dict[str, int]:
     }
 
 
-def rollup_summary(rows: QuerySet[Rollup], agency_ids: Collection[int] | None) -> RatesSummary:
+def rollup_summary(
+    rows: QuerySet[Rollup],
+    agency_ids: Collection[int] | None,
+    *,
+    agencies: list[Agency] | None = None,
+) -> RatesSummary:
     """Each measured organisation's rates and the pooled ones, from the rollup: the same
-    figures as :func:`selectors.rates_summary` over the same days."""
+    figures as :func:`selectors.rates_summary` over the same days (``agencies``: the measured
+    organisations when already read)."""
     by_agency = {row["agency"]: _as_counts(row) for row in _sums(rows, "agency")}
-    agencies = list(_measured(agency_ids))
+    if agencies is None:
+        agencies = list(_measured(agency_ids))
     total: dict[str, int] = defaultdict(int)
     for agency in agencies:
         for key, value in by_agency.get(agency.pk, {}).items():

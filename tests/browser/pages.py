@@ -167,6 +167,7 @@ NOT_PAGES: dict[str, str] = {
     "issues:areas": "GeoJSON for the maps",
     "favicon": "a redirect to the icon",
     "coordination:rule_delete": "POST only: a form of the rule set's page",
+    "coordination:dashboard_export": "a download (CSV, Excel) of a dashboard's table",
 }
 NOT_PAGE_PREFIXES = ("coordination:assignment_",)
 # Where no page of ours lives: the API (its docs have a check of their own), Open311 and the
