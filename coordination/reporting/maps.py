@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from agencies.models import Area
@@ -15,7 +14,7 @@ from coordination.dispatch.permissions import issues_in_figures
 from coordination.routing.areas import LEVELS
 from issues.models import Issue
 
-from .models import Rollup
+from .figures import _grouped
 
 MAX_MARKERS = 2000
 
@@ -32,11 +31,9 @@ def _finest_areas() -> tuple[str, list[Area]]:
     return level, [area for area in areas if area.level == level]
 
 
-def dashboard_map(user, rows: QuerySet[Rollup], period) -> dict:
+def dashboard_map(user, rows, period) -> dict:
     level, areas = _finest_areas()
-    counts = {
-        row["area"]: row["n"] or 0 for row in rows.values("area").annotate(n=Sum("open")).order_by()
-    }
+    counts = {row["area"]: row["open"] for row in _grouped(rows, "area")}
     # An issue placed in a coarser area than the finest counts for none of the finest: those
     # are said apart, not guessed.
     shown = {area.pk for area in areas}

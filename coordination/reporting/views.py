@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from coordination.dispatch.permissions import can_see_stats, is_dispatcher, stats_agency_ids
 
 from .exports import FORMATS, table_response
-from .figures import rollup_rows
+from .figures import Cube, rollup_rows
 from .maps import dashboard_map
 from .tables import RATES, TABLE_KEYS, dashboard_tables
 
@@ -131,7 +131,7 @@ def figures_for(request: HttpRequest, period: Period) -> dict:
     """The headline, the previous period's and every table, for this reader."""
     user = request.user
     agency_ids = stats_agency_ids(user)
-    rows = rollup_rows(first=period.first, last=period.last, agency_ids=agency_ids)
+    rows = Cube(rollup_rows(first=period.first, last=period.last, agency_ids=agency_ids))
     before_first, before_last = period.previous
     before = rollup_rows(first=before_first, last=before_last, agency_ids=agency_ids)
     summary, previous, tables = dashboard_tables(

@@ -134,6 +134,18 @@ PAGES: tuple[Page, ...] = (
         lambda w: reverse("coordination:dashboard"),
     ),
     Page(
+        "coordination:monthly_report",
+        "monthly-report",
+        "dispatcher",
+        lambda w: reverse("coordination:monthly_report"),
+    ),
+    Page(
+        "coordination:public_figures",
+        "public-figures",
+        None,
+        lambda w: reverse("coordination:public_figures"),
+    ),
+    Page(
         "coordination:ruleset_list",
         "rules",
         "admin",
@@ -168,6 +180,7 @@ NOT_PAGES: dict[str, str] = {
     "favicon": "a redirect to the icon",
     "coordination:rule_delete": "POST only: a form of the rule set's page",
     "coordination:dashboard_export": "a download (CSV, Excel) of a dashboard's table",
+    "coordination:public_figures_data": "open data (CSV, JSON) of a month's public figures",
 }
 NOT_PAGE_PREFIXES = ("coordination:assignment_",)
 # Where no page of ours lives: the API (its docs have a check of their own), Open311 and the

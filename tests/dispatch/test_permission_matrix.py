@@ -971,6 +971,21 @@ def _rows() -> list[Row]:
             area=frozenset({PARTNER, MANAGER, DISPATCHER, ADMINISTRATOR}),
         ),
         page(
+            "coordination:monthly_report",
+            "/dashboard/report/",
+            lambda w: "/dashboard/report/",
+            allowed=frozenset({PARTNER, MANAGER, DISPATCHER, ADMINISTRATOR}),
+            area=frozenset({PARTNER, MANAGER, DISPATCHER, ADMINISTRATOR}),
+        ),
+        # Public figures: counts and rates only, for everyone.
+        public(page, "coordination:public_figures", "/figures/", lambda w: "/figures/"),
+        public(
+            page,
+            "coordination:public_figures_data",
+            "/figures/<yyyy>-<mm>.json",
+            lambda w: "/figures/2026-01.json",
+        ),
+        page(
             "coordination:dashboard_export",
             "/dashboard/export/<key>.<fmt>",
             lambda w: "/dashboard/export/trend.csv",

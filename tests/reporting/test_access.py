@@ -95,8 +95,10 @@ SEES = {
     "staff": None,
     "resident": None,
 }
+MONTH = timezone.localtime(timezone.now() - timedelta(days=3)).strftime("%Y-%m")
 URLS = (
     "/dashboard/",
+    f"/dashboard/report/?month={MONTH}",
     "/dashboard/export/response_rate.csv",
     "/dashboard/export/response_rate.xlsx",
     "/dashboard/export/bounce_rate.csv",
@@ -156,3 +158,25 @@ def test_the_export_holds_the_tables_numbers(client, city):
     assert "Hexi Street Office,100.0," in lines
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert ["Hexi Street Office", 100, None] in rows
+
+
+def test_a_report_for_an_organisation_outside_the_readers_figures_is_not_found(client, city):
+    _orgs, users = city
+    client.force_login(users["manager"])
+
+    assert client.get(f"/dashboard/report/?month={MONTH}&agency=water").status_code == 404
+    body = client.get(f"/dashboard/report/?month={MONTH}&agency=liuyin", **EN).content.decode()
+    assert NAMES["community"] in body
+    assert NAMES["street"] not in body.split('data-testid="report-rates"')[1]
+
+
+def test_the_city_report_ranks_every_organisation(client, city):
+    _orgs, users = city
+    client.force_login(users["leader"])
+
+    body = client.get(f"/dashboard/report/?month={MONTH}", **EN).content.decode()
+
+    ranking = body.split('data-testid="report-ranking-response_rate"')[1].split("</table>")[0]
+    for name in NAMES.values():
+        assert name in ranking
+    assert "100.0" in ranking
