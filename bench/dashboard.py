@@ -228,6 +228,8 @@ def measure(requests: int, warmup: int) -> dict:
 def _time(cases: dict, requests: int, warmup: int) -> dict:
     from django.test import Client
 
+    from coordination.reporting.services import bump_rollup_version
+
     results = {}
     for name, (user, url) in cases.items():
         client = Client(SERVER_NAME="localhost")
@@ -235,19 +237,25 @@ def _time(cases: dict, requests: int, warmup: int) -> dict:
         for _i in range(warmup):
             if (status := client.get(url, secure=True).status_code) != 200:
                 raise SystemExit(f"{url}: {status}")
-        times = []
-        for _i in range(requests):
-            started = time.perf_counter()
-            response = client.get(url, secure=True)
-            times.append((time.perf_counter() - started) * 1000)
-            if response.status_code != 200:
-                raise SystemExit(f"{url}: not 200")
-        times.sort()
-        results[name] = {
-            "p50_ms": round(statistics.median(times), 1),
-            "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1),
-            "max_ms": round(times[-1], 1),
-        }
+        results[name] = {}
+        # Cold: the figures computed from the rollup (the first reader after each refresh);
+        # warm: read from the cache, as every later reader until the next refresh.
+        for state in ("cold", "warm"):
+            times = []
+            for _i in range(requests):
+                if state == "cold":
+                    bump_rollup_version()
+                started = time.perf_counter()
+                response = client.get(url, secure=True)
+                times.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    raise SystemExit(f"{url}: not 200")
+            times.sort()
+            results[name][state] = {
+                "p50_ms": round(statistics.median(times), 1),
+                "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1),
+                "max_ms": round(times[-1], 1),
+            }
         log(f"{name}: {results[name]}")
     return results
 
@@ -294,7 +302,8 @@ def main(argv: list[str] | None = None) -> dict:
         "rollup_rows": Rollup.objects.count(),
         "goal_p95_ms": GOAL_P95_MS,
         "results": results,
-        "all_within_goal": all(r["p95_ms"] < GOAL_P95_MS for r in results.values()),
+        "warm_within_goal": all(r["warm"]["p95_ms"] < GOAL_P95_MS for r in results.values()),
+        "cold_within_goal": all(r["cold"]["p95_ms"] < GOAL_P95_MS for r in results.values()),
         "seed_seconds": seed_seconds,
         "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "cpus": os.cpu_count(),

@@ -278,6 +278,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # The days the frequent task recounts (today included).
 ROLLUP_REFRESH_DAYS = env.int("ROLLUP_REFRESH_DAYS", default=45)
+# The dashboard's figures are cached until the rollup changes, at most this long.
+FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=3600)
 # Public figures: counts below this are shown as "<N" (no resident singled out).
 FIGURES_SUPPRESS_BELOW = env.int("FIGURES_SUPPRESS_BELOW", default=5)
 # How long the dispatcher's page may show the agencies' rates from the cache (0: never).

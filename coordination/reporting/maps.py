@@ -14,8 +14,6 @@ from coordination.dispatch.permissions import issues_in_figures
 from coordination.routing.areas import LEVELS
 from issues.models import Issue
 
-from .figures import _grouped
-
 MAX_MARKERS = 2000
 
 
@@ -31,9 +29,9 @@ def _finest_areas() -> tuple[str, list[Area]]:
     return level, [area for area in areas if area.level == level]
 
 
-def dashboard_map(user, rows, period) -> dict:
+def dashboard_map(user, counts: dict[int | None, int], period) -> dict:
+    """``counts``: open issues filed in the period by area id (from the rollup)."""
     level, areas = _finest_areas()
-    counts = {row["area"]: row["open"] for row in _grouped(rows, "area")}
     # An issue placed in a coarser area than the finest counts for none of the finest: those
     # are said apart, not guessed.
     shown = {area.pk for area in areas}

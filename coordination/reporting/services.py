@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min, OuterRef, Subquery
 from django.utils import timezone
@@ -205,7 +206,26 @@ def rollup_refresh(first: date, last: date, *, now: datetime | None = None) -> i
         for (day, agency_id, category_id, area_id, channel), c in counts.items()
     ]
     Rollup.objects.bulk_create(rows, batch_size=BATCH)
+    # Now (what this transaction's own reads see) and after the commit (so that figures read
+    # by others meanwhile, from the old rows, are not kept under the new version).
+    bump_rollup_version()
+    transaction.on_commit(bump_rollup_version)
     return len(rows)
+
+
+VERSION_KEY = "reporting:rollup-version"
+
+
+def rollup_version() -> int:
+    """Changes whenever the rollup does: figures computed from it are cached under it."""
+    return cache.get_or_set(VERSION_KEY, 1, timeout=None)
+
+
+def bump_rollup_version() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # not set yet (or evicted): any new value will do
+        cache.set(VERSION_KEY, 2, timeout=None)
 
 
 def rollup_rebuild(
@@ -221,6 +241,7 @@ def rollup_rebuild(
     today = timezone.localdate(now)
     if earliest is None:
         Rollup.objects.all().delete()
+        bump_rollup_version()
         return 0
     first = min(timezone.localtime(earliest).date(), today)
     Rollup.objects.filter(day__lt=first).delete()

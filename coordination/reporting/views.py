@@ -10,24 +10,28 @@ drawn from the tables of ``tables.py``, which the page also shows as tables and 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from coordination.dispatch.permissions import can_see_stats, is_dispatcher, stats_agency_ids
 
 from .exports import FORMATS, table_response
 from .figures import Cube, rollup_rows
 from .maps import dashboard_map
+from .services import rollup_version
 from .tables import RATES, TABLE_KEYS, dashboard_tables
 
 DEFAULT_DAYS = 30
@@ -128,9 +132,22 @@ class Period:
 
 
 def figures_for(request: HttpRequest, period: Period) -> dict:
-    """The headline, the previous period's and every table, for this reader."""
+    """The headline, the previous period's, every table and the open issues by area, for
+    this reader. Cached until the rollup next changes (``rollup_version``): the figures
+    cannot change before, and a wall display reloads the same page all day."""
     user = request.user
     agency_ids = stats_agency_ids(user)
+    drill = is_dispatcher(user)
+    scope = "all" if agency_ids is None else ",".join(map(str, sorted(agency_ids)))
+    key = (
+        "reporting:figures:"
+        + hashlib.sha256(
+            f"{rollup_version()}|{get_language()}|{scope}|{period.query}|{drill}".encode()
+        ).hexdigest()
+    )
+    found = cache.get(key)
+    if found is not None:
+        return found
     rows = Cube(rollup_rows(first=period.first, last=period.last, agency_ids=agency_ids))
     before_first, before_last = period.previous
     before = rollup_rows(first=before_first, last=before_last, agency_ids=agency_ids)
@@ -141,9 +158,16 @@ def figures_for(request: HttpRequest, period: Period) -> dict:
         last=period.last,
         step=period.step,
         agency_ids=agency_ids,
-        drill=is_dispatcher(user),
+        drill=drill,
     )
-    return {"summary": summary, "previous": previous, "tables": tables, "rows": rows}
+    found = {
+        "summary": summary,
+        "previous": previous,
+        "tables": tables,
+        "open_by_area": {row["area"]: row["open"] for row in rows.grouped("area")},
+    }
+    cache.set(key, found, timeout=settings.FIGURES_CACHE_SECONDS)
+    return found
 
 
 def _require_stats(user) -> None:
@@ -183,7 +207,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "tables": figures["tables"],
             "rate_keys": [key for key, _title in RATES],
             "query": period.query,
-            "map": dashboard_map(user, figures["rows"], period),
+            "map": dashboard_map(user, figures["open_by_area"], period),
         },
     )
 

@@ -53,7 +53,7 @@ def _file(key: str, category: str, *, reporter=None, **extra) -> Issue:
 
 
 def build() -> World:
-    call_command("seed_demo", "--quiet")
+    call_command("seed_demo", "--quiet", "--no-history")
     users = {u.username: u for u in get_user_model().objects.all()}
     world = World(users=users)
     staff = users["staff_urban"]

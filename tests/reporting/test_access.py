@@ -180,3 +180,20 @@ def test_the_city_report_ranks_every_organisation(client, city):
     for name in NAMES.values():
         assert name in ranking
     assert "100.0" in ranking
+
+
+def test_the_figures_follow_the_rollup_when_it_changes(client, city):
+    orgs, users = city
+    client.force_login(users["dispatcher"])
+    url = "/dashboard/export/trend.csv"
+
+    def filed() -> int:
+        text = client.get(url, **EN).content.decode("utf-8-sig")
+        return sum(int(line.split(",")[1]) for line in text.strip().splitlines()[1:])
+
+    assert filed() == 5
+    when = timezone.now() - timedelta(days=1)
+    AssignmentFactory(agency=orgs["water"], issue=IssueFactory(created_at=when), created_at=when)
+    rollup_rebuild()  # what the frequent task does
+
+    assert filed() == 6
