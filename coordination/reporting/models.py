@@ -91,7 +91,6 @@ class Rollup(models.Model):
             models.UniqueConstraint(
                 fields=["day", "agency", "category", "area", "channel"],
                 name="rollup_one_row_per_key",
-                nulls_distinct=False,
             )
         ]
 

@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'indexes': [models.Index(fields=['day', 'agency'], name='rollup_day_agency')],
-                'constraints': [models.UniqueConstraint(fields=('day', 'agency', 'category', 'area', 'channel'), name='rollup_one_row_per_key', nulls_distinct=False)],
+                'constraints': [models.UniqueConstraint(fields=('day', 'agency', 'category', 'area', 'channel'), name='rollup_one_row_per_key')],
             },
         ),
     ]
