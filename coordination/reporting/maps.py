@@ -29,31 +29,15 @@ def _finest_areas() -> tuple[str, list[Area]]:
     return level, [area for area in areas if area.level == level]
 
 
-def dashboard_map(user, counts: dict[int | None, int], period) -> dict:
-    """``counts``: open issues filed in the period by area id (from the rollup)."""
+def area_layer(counts: dict[int | None, int]) -> dict:
+    """The finest areas shaded by ``counts`` (open issues filed in the period, by area id,
+    from the rollup): the same for every reader of the same figures, so cached with them."""
     level, areas = _finest_areas()
     # An issue placed in a coarser area than the finest counts for none of the finest: those
     # are said apart, not guessed.
     shown = {area.pk for area in areas}
-    elsewhere = sum(n for pk, n in counts.items() if pk not in shown)
-    start = _midnight(period.first)
-    end = _midnight(period.last + timedelta(days=1))
-    markers = list(
-        issues_in_figures(user)
-        .filter(
-            status__in=Issue.OPEN_STATUSES,
-            created_at__gte=start,
-            created_at__lt=end,
-            lat__isnull=False,
-            lon__isnull=False,
-        )
-        .order_by("-created_at")
-        .values_list("pk", "tracking_number", "lat", "lon")[:MAX_MARKERS]
-    )
     return {
-        "level": dict(Area.Level.choices).get(level, ""),
-        "tiles": settings.MAP_TILE_URL,
-        "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "level": str(dict(Area.Level.choices).get(level, "")),
         "areas": {
             "type": "FeatureCollection",
             "features": [
@@ -70,7 +54,31 @@ def dashboard_map(user, counts: dict[int | None, int], period) -> dict:
             ],
         },
         "most": max([counts.get(area.pk, 0) for area in areas] or [0]),
-        "elsewhere": elsewhere,
+        "elsewhere": sum(n for pk, n in counts.items() if pk not in shown),
+    }
+
+
+def dashboard_map(user, layer: dict, period) -> dict:
+    """The area layer, the tile settings, and the open issues of the period the reader may
+    see as markers (the newest ``MAX_MARKERS``)."""
+    start = _midnight(period.first)
+    end = _midnight(period.last + timedelta(days=1))
+    markers = list(
+        issues_in_figures(user)
+        .filter(
+            status__in=Issue.OPEN_STATUSES,
+            created_at__gte=start,
+            created_at__lt=end,
+            lat__isnull=False,
+            lon__isnull=False,
+        )
+        .order_by("-created_at")
+        .values_list("pk", "tracking_number", "lat", "lon")[:MAX_MARKERS]
+    )
+    return {
+        **layer,
+        "tiles": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
         "markers": [[number, lat, lon] for _pk, number, lat, lon in markers],
         "capped": len(markers) >= MAX_MARKERS,
     }

@@ -30,7 +30,7 @@ from coordination.dispatch.permissions import can_see_stats, is_dispatcher, stat
 
 from .exports import FORMATS, table_response
 from .figures import Cube, rollup_rows
-from .maps import dashboard_map
+from .maps import area_layer, dashboard_map
 from .services import rollup_version
 from .tables import RATES, TABLE_KEYS, dashboard_tables
 
@@ -147,7 +147,7 @@ def figures_for(request: HttpRequest, period: Period) -> dict:
     )
     found = cache.get(key)
     if found is not None:
-        return found
+        return {**found, "key": key}
     rows = Cube(rollup_rows(first=period.first, last=period.last, agency_ids=agency_ids))
     before_first, before_last = period.previous
     before = rollup_rows(first=before_first, last=before_last, agency_ids=agency_ids)
@@ -164,10 +164,10 @@ def figures_for(request: HttpRequest, period: Period) -> dict:
         "summary": summary,
         "previous": previous,
         "tables": tables,
-        "open_by_area": {row["area"]: row["open"] for row in rows.grouped("area")},
+        "map": area_layer({row["area"]: row["open"] for row in rows.grouped("area")}),
     }
     cache.set(key, found, timeout=settings.FIGURES_CACHE_SECONDS)
-    return found
+    return {**found, "key": key}
 
 
 def _require_stats(user) -> None:
@@ -207,7 +207,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "tables": figures["tables"],
             "rate_keys": [key for key, _title in RATES],
             "query": period.query,
-            "map": dashboard_map(user, figures["open_by_area"], period),
+            "map": dashboard_map(user, figures["map"], period),
+            # The rendered charts and tables are cached under the figures' own key.
+            "figures_key": figures["key"],
+            "figures_seconds": settings.FIGURES_CACHE_SECONDS,
         },
     )
 
