@@ -60,7 +60,7 @@
   }
 
   function mapOf(el, data) {
-    var map = L.map(el, { scrollWheelZoom: false });
+    var map = L.map(el, { scrollWheelZoom: false, maxZoom: 19 });
     if (data.tiles) {
       L.tileLayer(data.tiles, { attribution: data.attribution || "", maxZoom: 19 }).addTo(map);
     }
@@ -72,14 +72,16 @@
         l.bindTooltip(f.properties.name + ": " + f.properties.count, { permanent: true, direction: "center", className: "dash-label" });
       }
     }).addTo(map);
-    var markers = L.layerGroup();
+    // Clustered when the plugin is there (static/vendor/leaflet.markercluster/).
+    var markers = L.markerClusterGroup ? L.markerClusterGroup({ showCoverageOnHover: false }) : L.layerGroup();
     data.markers.forEach(function (m) {
       L.circleMarker([m[1], m[2]], { radius: 4, color: "#b3261e", weight: 1, fillOpacity: 0.8 })
         .bindTooltip(m[0]).addTo(markers);
     });
-    markers.addTo(map);
+    // The view first: clusters are computed at the map's zoom.
     if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds()); }
     else { map.setView([39.9, 116.4], 11); }
+    markers.addTo(map);
     el.dataset.ready = "true";
   }
 

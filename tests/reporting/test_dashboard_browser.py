@@ -87,7 +87,8 @@ def test_the_dashboard_draws_cleanly_and_its_tables_hold_the_charts_numbers(
 
     page.goto(f"{live_server.url}/dashboard/")
     page.wait_for_load_state("networkidle")
-    page.wait_for_selector("[data-dash-map][data-ready=true]")
+    assert problems == []
+    page.wait_for_function("document.querySelector('[data-dash-map]').dataset.ready === 'true'")
 
     found = page.evaluate(READ)
     assert len(found) == 12
@@ -104,6 +105,8 @@ def test_the_dashboard_draws_cleanly_and_its_tables_hold_the_charts_numbers(
     assert sum(row[1] for row in trend["json"]) == 5
     assert page.locator("[data-dash-chart] canvas").count() == 12
     assert page.locator(".dash-map .leaflet-interactive").count() >= 2
+    # The open issues, clustered (two in the same place: one cluster of 2).
+    assert page.locator(".dash-map .marker-cluster").first.inner_text() == "2"
     page.locator("details summary").first.click()
     assert serious_violations(page) == []
     assert problems == []
