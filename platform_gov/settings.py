@@ -276,7 +276,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coordination.hot.tasks.hot_sweep",
         "schedule": timedelta(minutes=5),
     },
+    # The dashboard's rollup: the recent days often, everything nightly.
+    "refresh-rollup": {
+        "task": "coordination.reporting.tasks.rollup_refresh_recent",
+        "schedule": timedelta(minutes=env.int("ROLLUP_REFRESH_MINUTES", default=5)),
+    },
+    "rebuild-rollup": {
+        "task": "coordination.reporting.tasks.rollup_rebuild_all",
+        "schedule": crontab(minute=15, hour=2),
+    },
 }
+# The days the frequent task recounts (today included).
+ROLLUP_REFRESH_DAYS = env.int("ROLLUP_REFRESH_DAYS", default=45)
+# The dashboard's figures are cached until the rollup changes, at most this long.
+FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=3600)
+# Public figures: counts below this are shown as "<N" (no resident singled out).
+FIGURES_SUPPRESS_BELOW = env.int("FIGURES_SUPPRESS_BELOW", default=5)
 # How long the dispatcher's page may show the agencies' rates from the cache (0: never).
 RATES_CACHE_SECONDS = env.int("RATES_CACHE_SECONDS", default=0 if TESTING else 300)
 # Photo files without a row are deleted once this old (filings in progress keep theirs).

@@ -1,4 +1,6 @@
-"""``/api/v1/stats/agencies/``: the rates per organisation (managers, the dispatcher)."""
+"""``/api/v1/stats/agencies/``: the rates per organisation, whose the gate says
+(``stats_agency_ids``: managers their reach, enterprise partners their own, the dispatcher,
+administrators and the city's leaders every one)."""
 
 from __future__ import annotations
 
@@ -91,7 +93,8 @@ class StatsFilterSerializer(serializers.Serializer):
 
 
 class CanSeeStats(permissions.BasePermission):
-    """Managers of any organisation, the dispatcher and administrators."""
+    """Managers of any organisation, enterprise partners' staff, the dispatcher,
+    administrators and the city's leaders (``can_see_stats``)."""
 
     def has_permission(self, request, view) -> bool:
         return can_see_stats(request.user)
@@ -100,13 +103,14 @@ class CanSeeStats(permissions.BasePermission):
 class AgencyStatsView(APIView):
     """Per agency: the three rates and their companions for assignments received in
     ``[from, to)``; a date as ``to`` counts that whole day. Managers see the organisations in
-    their reach (those they manage and every one below), as on the dashboard; the dispatcher
-    and administrators see every one."""
+    their reach (those they manage and every one below), as on the dashboard; an enterprise
+    partner's staff their own partner; the dispatcher, administrators and the city's leaders
+    see every one."""
 
     permission_classes = [permissions.IsAuthenticated, CanSeeStats]
 
     @extend_schema(
-        summary="Per-agency rates (managers: their own reach; dispatcher, administrators: all)",
+        summary="Per-agency rates (managers: reach; partners: own; dispatcher, leaders: all)",
         parameters=[StatsFilterSerializer],
         responses={200: AgencyRatesSerializer(many=True), 400: ERROR_400, 403: ERROR_403},
     )

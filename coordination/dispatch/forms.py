@@ -344,6 +344,19 @@ class WorkbenchFilterForm(forms.Form):
     )
     overdue = forms.BooleanField(label=_("Overdue work"), required=False)
     at_risk = forms.BooleanField(label=_("Due soon (at risk)"), required=False)
+    filed_from = forms.DateField(
+        label=_("Filed from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        input_formats=["%Y-%m-%d"],
+    )
+    filed_to = forms.DateField(
+        label=_("Filed until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        input_formats=["%Y-%m-%d"],
+        help_text=_("Both days are included."),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

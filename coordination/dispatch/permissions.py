@@ -173,16 +173,42 @@ def mask_phone(phone: str) -> str:
 
 
 def can_see_stats(user: User) -> bool:
-    """Managers of any organisation, the dispatcher and administrators see the rates."""
-    return is_dispatcher(user) or bool(access_for(user).managed_ids)
+    """Who sees figures (the dashboard, the stats API, exports, monthly reports): managers of
+    any organisation, the dispatcher, administrators, the city's leaders, and the staff of
+    enterprise partners (their own organisation's figures only)."""
+    if is_dispatcher(user) or is_city_leader(user):
+        return True
+    access = access_for(user)
+    return bool(access.managed_ids or _partner_ids(access))
+
+
+def _partner_ids(access: Access) -> frozenset[int]:
+    return frozenset(
+        a for a in access.member_ids if access.kinds.get(a) == Agency.Kind.ENTERPRISE_PARTNER
+    )
 
 
 def stats_agency_ids(user: User) -> frozenset[int] | None:
-    """Whose rates ``user`` may see: every organisation's (None) for the dispatcher and
-    administrators, a manager's reach (those they manage and every one below) otherwise."""
-    if is_dispatcher(user):
+    """Whose figures ``user`` may see: every organisation's (None) for the dispatcher,
+    administrators and the city's leaders; a manager's reach (those they manage and every one
+    below) otherwise, and an enterprise partner's staff their own partner only; nobody's
+    (empty) for everyone else."""
+    if is_dispatcher(user) or is_city_leader(user):
         return None
-    return access_for(user).reach_ids if access_for(user).managed_ids else frozenset()
+    access = access_for(user)
+    reach = access.reach_ids if access.managed_ids else frozenset()
+    return reach | _partner_ids(access)
+
+
+def issues_in_figures(user: User) -> QuerySet[Issue]:
+    """The issues whose figures ``user`` sees drawn from the record itself (the open issues on
+    the dashboard's map): every issue for the dispatcher and the city's leaders, else those
+    visible to them (:func:`issues_visible_to`)."""
+    if not can_see_stats(user):
+        return Issue.objects.none()
+    if stats_agency_ids(user) is None:
+        return Issue.objects.all()
+    return issues_visible_to(user)
 
 
 def can_edit_publication(user: User) -> bool:

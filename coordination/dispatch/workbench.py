@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -40,6 +40,8 @@ class Filters:
     channel: str = ""
     overdue: bool = False
     at_risk: bool = False
+    filed_from: date | None = None  # local days, both included
+    filed_to: date | None = None
 
 
 def _descendant_ids(model, root) -> list[int]:
@@ -99,7 +101,15 @@ def workbench_issues(issues: QuerySet[Issue], filters: Filters) -> QuerySet[Issu
         issues = issues.filter(pk__in=assignments_late().order_by().values("issue_id"))
     if f.at_risk:
         issues = issues.filter(pk__in=assignments_at_risk().order_by().values("issue_id"))
+    if f.filed_from:
+        issues = issues.filter(created_at__gte=_midnight(f.filed_from))
+    if f.filed_to:
+        issues = issues.filter(created_at__lt=_midnight(f.filed_to + timedelta(days=1)))
     return issues.order_by("-created_at", "-id")
+
+
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def cursor_of(issue: Issue) -> str:

@@ -141,6 +141,18 @@ PAGES: tuple[Page, ...] = (
         lambda w: reverse("coordination:dashboard"),
     ),
     Page(
+        "coordination:monthly_report",
+        "monthly-report",
+        "dispatcher",
+        lambda w: reverse("coordination:monthly_report"),
+    ),
+    Page(
+        "coordination:public_figures",
+        "public-figures",
+        None,
+        lambda w: reverse("coordination:public_figures"),
+    ),
+    Page(
         "coordination:ruleset_list",
         "rules",
         "admin",
@@ -245,6 +257,8 @@ NOT_PAGES: dict[str, str] = {
     "coordination:topic_new": "POST only: a form of the topics' page",
     "coordination:public_issue_support": "POST only: the 'me too' form of public pages",
     "coordination:public_nearby": "JSON for the report form's 'is it one of these?'",
+    "coordination:dashboard_export": "a download (CSV, Excel) of a dashboard's table",
+    "coordination:public_figures_data": "open data (CSV, JSON) of a month's public figures",
 }
 # POST-only actions on an assignment (the case pages) and on a topic (its page).
 NOT_PAGE_PREFIXES = ("coordination:assignment_", "coordination:topic_")

@@ -76,7 +76,7 @@ def _small_classifier() -> None:
 
 
 def build() -> World:
-    call_command("seed_demo", "--quiet")
+    call_command("seed_demo", "--quiet", "--no-history")
     _small_classifier()
     users = {u.username: u for u in get_user_model().objects.all()}
     world = World(users=users)

@@ -961,13 +961,36 @@ def _rows() -> list[Row]:
             area=frozenset({MANAGER}),
             done=webhook_registered,
         ),
-        # The managers' dashboard: managers (their reach), the dispatcher, administrators.
+        # The managers' dashboard and its exports: managers (their reach), enterprise
+        # partners (their own), the dispatcher, administrators (and the city's leaders).
         page(
             "coordination:dashboard",
             "/dashboard/",
             lambda w: "/dashboard/",
-            allowed=frozenset({MANAGER, DISPATCHER, ADMINISTRATOR}),
-            area=frozenset({MANAGER, DISPATCHER, ADMINISTRATOR}),
+            allowed=frozenset({PARTNER, MANAGER, DISPATCHER, ADMINISTRATOR}),
+            area=frozenset({PARTNER, MANAGER, DISPATCHER, ADMINISTRATOR}),
+        ),
+        page(
+            "coordination:monthly_report",
+            "/dashboard/report/",
+            lambda w: "/dashboard/report/",
+            allowed=frozenset({PARTNER, MANAGER, DISPATCHER, ADMINISTRATOR}),
+            area=frozenset({PARTNER, MANAGER, DISPATCHER, ADMINISTRATOR}),
+        ),
+        # Public figures: counts and rates only, for everyone.
+        public(page, "coordination:public_figures", "/figures/", lambda w: "/figures/"),
+        public(
+            page,
+            "coordination:public_figures_data",
+            "/figures/<yyyy>-<mm>.json",
+            lambda w: "/figures/2026-01.json",
+        ),
+        page(
+            "coordination:dashboard_export",
+            "/dashboard/export/<key>.<fmt>",
+            lambda w: "/dashboard/export/trend.csv",
+            allowed=frozenset({PARTNER, MANAGER, DISPATCHER, ADMINISTRATOR}),
+            area=frozenset({PARTNER, MANAGER, DISPATCHER, ADMINISTRATOR}),
         ),
         public(page, "healthz", "/healthz", lambda w: "/healthz"),
         # ------------------------------------------------------------ the residents' API
@@ -1182,8 +1205,8 @@ def _rows() -> list[Row]:
             "api-stats-agencies",
             "/api/v1/stats/agencies/",
             lambda w: "/api/v1/stats/agencies/",
-            allowed=frozenset({MANAGER, DISPATCHER, ADMINISTRATOR}),
-            area=frozenset({MANAGER, DISPATCHER, ADMINISTRATOR}),
+            allowed=frozenset({PARTNER, MANAGER, DISPATCHER, ADMINISTRATOR}),
+            area=frozenset({PARTNER, MANAGER, DISPATCHER, ADMINISTRATOR}),
         ),
         api(
             "ruleset-list",

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def seeded(settings):
     settings.DEMO_PASSWORD = "demo-pass-2026"
-    call_command("seed_demo", "--quiet", stdout=StringIO())
+    call_command("seed_demo", "--quiet", "--no-history", stdout=StringIO())
 
 
 def test_the_demo_has_hot_issues_a_warning_and_a_topic(seeded):
@@ -32,7 +32,7 @@ def test_the_demo_has_hot_issues_a_warning_and_a_topic(seeded):
 
 def test_seeding_twice_files_nothing_twice(seeded):
     counts = (HotIssue.objects.count(), Topic.objects.count())
-    call_command("seed_demo", "--quiet", stdout=StringIO())
+    call_command("seed_demo", "--quiet", "--no-history", stdout=StringIO())
     assert (HotIssue.objects.count(), Topic.objects.count()) == counts
 
 

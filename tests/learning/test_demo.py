@@ -33,7 +33,7 @@ def test_seed_demo_trains_and_activates_the_first_version_once(
 ):
     settings.DEMO_CLASSIFIER = True
     out = StringIO()
-    call_command("seed_demo", "--quiet", stdout=out)
+    call_command("seed_demo", "--quiet", "--no-history", stdout=out)
     version = ClassifierVersion.objects.get()
     assert version.status == ClassifierVersion.Status.ACTIVE
     assert version.source == ClassifierVersion.Source.DEMO
@@ -54,12 +54,12 @@ def test_seed_demo_trains_and_activates_the_first_version_once(
     assert routed.to_agency.code == "urban"
 
     # Seeding again changes nothing: no second version, no repeated texts.
-    call_command("seed_demo", "--quiet", stdout=StringIO())
+    call_command("seed_demo", "--quiet", "--no-history", stdout=StringIO())
     assert ClassifierVersion.objects.count() == 1
     assert CorpusText.objects.filter(corpus=CORPUS).count() == len(demo_reports())
 
 
 def test_seed_demo_without_a_classifier_still_loads_the_history():
-    call_command("seed_demo", "--quiet", "--no-classifier", stdout=StringIO())
+    call_command("seed_demo", "--quiet", "--no-history", "--no-classifier", stdout=StringIO())
     assert not ClassifierVersion.objects.exists()
     assert CorpusText.objects.filter(corpus=CORPUS).exists()

@@ -44,6 +44,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
             channel=data["channel"],
             overdue=data["overdue"],
             at_risk=data["at_risk"],
+            filed_from=data["filed_from"],
+            filed_to=data["filed_to"],
         )
     issues = workbench_issues(issues_visible_to(request.user), filters)
     page = workbench_page(issues, cursor=request.GET.get("after", ""))

@@ -24,6 +24,7 @@ from coordination.demo.categories import (
 )
 from coordination.demo.history import seed_history
 from coordination.demo.hot import seed_hot_issues, seed_leader
+from coordination.demo.past import seed_past
 from coordination.demo.places import seed_agencies, seed_areas
 from coordination.demo.rules import seed_rules
 from coordination.demo.users import FEATURED_LOGINS, Login, seed_users
@@ -62,6 +63,11 @@ class Command(BaseCommand):
             help="Set every demo user's password to DEMO_PASSWORD, not only new users'.",
         )
         parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="Skip the year of made-up issues behind the dashboard (faster, for tests).",
+        )
+        parser.add_argument(
             "--no-classifier",
             action="store_true",
             help="Load the labelled history but train no classifier (DEMO_CLASSIFIER=0 too).",
@@ -73,6 +79,7 @@ class Command(BaseCommand):
         quiet: bool = False,
         reset_passwords: bool = False,
         no_classifier: bool = False,
+        no_history: bool = False,
         **options: Any,
     ) -> None:
         password: str = settings.DEMO_PASSWORD
@@ -101,6 +108,9 @@ class Command(BaseCommand):
                 agencies, get_user_model().objects.get(username="dispatcher")
             )
             self._done(_("Complaints of the hot-issue demo"), complaints, complaints if new else 0)
+            if not no_history:
+                past, new = seed_past()
+                self._done(_("Issues of the past year"), past, past if new else 0)
         self.stdout.write(self.style.SUCCESS(_("The demo city 清河市 (Qinghe City) is ready.")))
         if not quiet:
             self._print_logins(logins, password)

@@ -1,0 +1,255 @@
+"""The dashboard's figures, read from the rollup (``models.Rollup``): a few grouped sums over
+at most a year of days, whatever the number of issues behind them.
+
+``agency_ids``: whose rows (None for the whole city, the rows of issues never assigned
+included; else those organisations' rows only), as the gate's ``stats_agency_ids`` answers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import connection
+from django.db.models import QuerySet, Sum
+
+from agencies.models import Agency
+
+from .models import BUCKETS, COUNTS, RESOLUTION_BOUNDS, RESPONSE_BOUNDS, SUMS, Rollup
+from .selectors import AgencyRates, RatesSummary, _measured, _rate, _rates_of
+
+FIELDS = COUNTS + SUMS + BUCKETS
+STEPS = ("day", "week", "month")
+
+
+def rollup_rows(
+    *, first: date, last: date, agency_ids: Collection[int] | None, **filters
+) -> QuerySet[Rollup]:
+    """The rows of the local days [first, last] whose figures the reader may see; ``filters``:
+    ``category_id``, ``area_id``, ``channel``, ``agency_id`` when chosen."""
+    rows = Rollup.objects.filter(day__gte=first, day__lte=last)
+    if agency_ids is not None:
+        rows = rows.filter(agency_id__in=agency_ids)
+    return rows.filter(**{k: v for k, v in filters.items() if v not in (None, "")})
+
+
+class Cube:
+    """The sums of a set of rollup rows grouped every way the dashboard asks at once: by
+    organisation, day, category, channel, area, and in all. On PostgreSQL one scan of the rows
+    (``GROUPING SETS``) rather than one per grouping; elsewhere (SQLite in development) a
+    query per grouping."""
+
+    GROUPS = {
+        "agency": "agency_id",
+        "day": "day",
+        "category": "category_id",
+        "channel": "channel",
+        "area": "area_id",
+    }
+
+    def __init__(self, rows: QuerySet[Rollup]):
+        self.rows = rows
+        self._found: dict[str | None, list[dict]] | None = None
+
+    def grouped(self, by: str | None) -> list[dict]:
+        if self._found is None:
+            self._found = self._compute()
+        return self._found[by]
+
+    def _compute(self) -> dict[str | None, list[dict]]:
+        if connection.vendor != "postgresql":
+            return {None: _sums(self.rows), **{by: _sums(self.rows, by) for by in self.GROUPS}}
+        columns = list(self.GROUPS.values())
+        inner, params = self.rows.order_by().values(*columns, *FIELDS).query.sql_with_params()
+        keys = ", ".join(f't."{c}"' for c in columns)
+        sums = ", ".join(f'SUM(t."{f}")' for f in FIELDS)
+        sets = ", ".join(f'(t."{c}")' for c in columns)
+        # Column names are this class's and the model's constants; values go as parameters.
+        sql = (
+            f"SELECT GROUPING({keys}), {keys}, {sums} FROM ({inner}) t "  # noqa: S608
+            f"GROUP BY GROUPING SETS ({sets}, ())"
+        )
+        names = list(self.GROUPS)
+        # GROUPING's bits, first column highest: 1 where the column is not grouped.
+        which = {(1 << len(names)) - 1: None}
+        for i, name in enumerate(names):
+            which[((1 << len(names)) - 1) ^ (1 << (len(names) - 1 - i))] = name
+        found: dict[str | None, list[dict]] = {None: [], **{by: [] for by in names}}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for row in cursor.fetchall():
+                by = which[row[0]]
+                item = {f: int(v or 0) for f, v in zip(FIELDS, row[1 + len(names) :], strict=True)}
+                if by is not None:
+                    item[by] = row[1 + names.index(by)]
+                found[by].append(item)
+        if not found[None]:
+            found[None] = [dict.fromkeys(FIELDS, 0)]
+        return found
+
+
+def _grouped(rows, by: str | None) -> list[dict]:
+    if isinstance(rows, Cube):
+        return rows.grouped(by)
+    return _sums(rows, by) if by else _sums(rows)
+
+
+def _sums(rows: QuerySet[Rollup], *group: str) -> list[dict]:
+    totals = {name: Sum(name) for name in FIELDS}
+    if not group:
+        one = rows.aggregate(**totals)
+        return [{k: v or 0 for k, v in one.items()}]
+    return [
+        {k: (v or 0) if k in FIELDS else v for k, v in row.items()}
+        for row in rows.values(*group).annotate(**totals).order_by(*group)
+    ]
+
+
+def _as_counts(row: dict) -> dict[str, int]:
+    """The rollup's names as the rates' counting names (``selectors._rates_of``)."""
+    return {
+        "assigned": row["assigned"],
+        "response_due": row["response_due"],
+        "response_in_time": row["responded_in_time"],
+        "leads": row["leads"],
+        "redo": row["redone"],
+        "done": row["done"],
+        "resolved": row["resolved"],
+        "rated": row["rated"],
+        "satisfied": row["satisfied"],
+        "bounced": row["bounced"],
+        "overdue": row["overdue"],
+    }
+
+
+def rollup_summary(
+    rows: QuerySet[Rollup],
+    agency_ids: Collection[int] | None,
+    *,
+    agencies: list[Agency] | None = None,
+) -> RatesSummary:
+    """Each measured organisation's rates and the pooled ones, from the rollup: the same
+    figures as :func:`selectors.rates_summary` over the same days (``agencies``: the measured
+    organisations when already read)."""
+    by_agency = {row["agency"]: _as_counts(row) for row in _grouped(rows, "agency")}
+    if agencies is None:
+        agencies = list(_measured(agency_ids))
+    total: dict[str, int] = defaultdict(int)
+    for agency in agencies:
+        for key, value in by_agency.get(agency.pk, {}).items():
+            total[key] += value
+    return RatesSummary(
+        agencies=[_rates_of(agency, by_agency.get(agency.pk, {})) for agency in agencies],
+        assigned=total["assigned"],
+        response_rate=_rate(total["response_in_time"], total["response_due"]),
+        response_basis=total["response_due"],
+        resolution_rate=_rate(total["resolved"], total["done"]),
+        resolution_basis=total["done"],
+        satisfaction_rate=_rate(total["satisfied"], total["rated"]),
+        satisfaction_basis=total["rated"],
+        overdue=total["overdue"],
+    )
+
+
+def rollup_agency_rates(rows: QuerySet[Rollup], agencies: Iterable[Agency]) -> list[AgencyRates]:
+    by_agency = {row["agency"]: _as_counts(row) for row in _grouped(rows, "agency")}
+    return [_rates_of(agency, by_agency.get(agency.pk, {})) for agency in agencies]
+
+
+def step_start(day: date, step: str) -> date:
+    if step == "week":
+        return day - timedelta(days=day.weekday())
+    if step == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _next_step(day: date, step: str) -> date:
+    if step == "week":
+        return day + timedelta(days=7)
+    if step == "month":
+        return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return day + timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Step:
+    start: date
+    filed: int
+    closed: int
+    overdue: int
+    rated: int
+    satisfied: int
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return _rate(self.satisfied, self.rated)
+
+
+def trend(rows: QuerySet[Rollup], *, first: date, last: date, step: str) -> list[Step]:
+    """Per day, week (from Monday) or month of [first, last]: issues filed (and how many of
+    those are resolved now), assignments received then that are overdue now, ratings and
+    satisfied ratings of resolutions received then; every step included, empty ones as 0."""
+    found: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in _grouped(rows, "day"):
+        bucket = found[step_start(row["day"], step)]
+        for name in ("filed", "closed", "overdue", "rated", "satisfied"):
+            bucket[name] += row[name] or 0
+    steps = []
+    day = step_start(first, step)
+    while day <= last:
+        c = found.get(day, {})
+        steps.append(
+            Step(
+                start=day,
+                filed=c.get("filed", 0),
+                closed=c.get("closed", 0),
+                overdue=c.get("overdue", 0),
+                rated=c.get("rated", 0),
+                satisfied=c.get("satisfied", 0),
+            )
+        )
+        day = _next_step(day, step)
+    return steps
+
+
+def breakdown(rows: QuerySet[Rollup], by: str) -> list[dict]:
+    """Issues filed (and resolved now) by ``by`` ("category", "channel", "area" or
+    "agency"): ``[{"key": id or code, "filed": n, "closed": n}]``, most filed first."""
+    found = _grouped(rows, by)
+    result = [
+        {"key": row[by], "filed": row["filed"] or 0, "closed": row["closed"] or 0,
+         "open": row["open"] or 0}
+        for row in found
+    ]  # fmt: skip
+    result = [r for r in result if r["filed"]]
+    return sorted(result, key=lambda r: (-r["filed"], str(r["key"])))
+
+
+@dataclass(frozen=True)
+class Distribution:
+    bounds: tuple[int, ...]
+    counts: list[int]
+    total: int
+    mean_seconds: float | None
+
+
+def distributions(rows: QuerySet[Rollup]) -> dict[str, Distribution]:
+    """How long signing for and resolving took: counts per bucket and the mean."""
+    s = _grouped(rows, None)[0]
+    return {
+        "response": Distribution(
+            bounds=RESPONSE_BOUNDS,
+            counts=[s[f"response_b{i}"] for i in range(4)],
+            total=s["responded"],
+            mean_seconds=s["response_seconds"] / s["responded"] if s["responded"] else None,
+        ),
+        "resolution": Distribution(
+            bounds=RESOLUTION_BOUNDS,
+            counts=[s[f"resolution_b{i}"] for i in range(4)],
+            total=s["done"],
+            mean_seconds=s["resolution_seconds"] / s["done"] if s["done"] else None,
+        ),
+    }
