@@ -28,6 +28,7 @@ router.register("topics", topics.TopicViewSet, basename="api-topic")
 urlpatterns = [
     path("dispatch/queue/", dispatcher.DispatchQueueView.as_view(), name="api-dispatch-queue"),
     path("stats/agencies/", stats.AgencyStatsView.as_view(), name="api-stats-agencies"),
+    path("stats/channels/", stats.ChannelStatsView.as_view(), name="api-stats-channels"),
     path(
         "issues/<int:pk>/publication/",
         publication.IssuePublicationView.as_view(),

@@ -30,7 +30,7 @@ from coordination.routing.areas import LEVELS
 from coordination.routing.model import AreaShape
 
 from .charts import THREE_RATES, MapArea, area_map, rate_charts, trend_chart
-from .selectors import issues_trend, open_issues_by_area, rates_summary
+from .selectors import channel_rates, issues_trend, open_issues_by_area, rates_summary
 
 DEFAULT_DAYS = 30
 # Longer than a month, the trend counts weeks rather than days.
@@ -166,6 +166,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "map": area_map(map_areas, counts.by_area),
             "map_level": dict(Area.Level.choices).get(level, ""),
             "unmapped": counts.elsewhere,
+            "channels": channel_rates(issues=None if everyone else issues, start=start, end=end),
         },
     )
 
