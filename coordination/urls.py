@@ -3,6 +3,7 @@ so that templates and bookmarks name a page the same whichever room serves it.""
 
 from coordination.dispatch.urls import urlpatterns as dispatch_urls
 from coordination.hot.urls import urlpatterns as hot_urls
+from coordination.knowledge.urls import urlpatterns as knowledge_urls
 from coordination.learning.urls import urlpatterns as learning_urls
 from coordination.outbound.urls import urlpatterns as outbound_urls
 from coordination.reporting.urls import urlpatterns as reporting_urls
@@ -17,4 +18,5 @@ urlpatterns = [
     *reporting_urls,
     *learning_urls,
     *hot_urls,
+    *knowledge_urls,
 ]

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "coordination.open311",
     "coordination.reporting",
     "coordination.hot",
+    "coordination.knowledge",
 ]
 
 MIDDLEWARE = [

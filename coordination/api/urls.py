@@ -6,6 +6,7 @@ from . import (
     dispatcher,
     hot,
     issues,
+    knowledge,
     publication,
     requests,
     rulesets,
@@ -28,6 +29,7 @@ router.register("topics", topics.TopicViewSet, basename="api-topic")
 urlpatterns = [
     path("dispatch/queue/", dispatcher.DispatchQueueView.as_view(), name="api-dispatch-queue"),
     path("stats/agencies/", stats.AgencyStatsView.as_view(), name="api-stats-agencies"),
+    path("knowledge/search/", knowledge.KnowledgeSearchView.as_view(), name="api-knowledge-search"),
     path("stats/channels/", stats.ChannelStatsView.as_view(), name="api-stats-channels"),
     path(
         "issues/<int:pk>/publication/",

@@ -104,6 +104,14 @@ PAGES: tuple[Page, ...] = (
     ),
     Page("not-found", "not-found", None, lambda w: "/no-such-page/", status=404),
     Page("coordination:staff_queue", "staff-queue", "staff_urban", lambda w: "/staff/"),
+    Page("coordination:knowledge_list", "knowledge", None, lambda w: "/knowledge/"),
+    Page("coordination:knowledge_new", "knowledge-new", "staff_urban", lambda w: "/knowledge/new/"),
+    Page(
+        "coordination:knowledge_review_queue",
+        "knowledge-review",
+        "dispatcher",
+        lambda w: "/knowledge/review/",
+    ),
     Page(
         "coordination:staff_issue", "staff-issue-accepted", "staff_urban", _staff_issue("accepted")
     ),
@@ -167,6 +175,13 @@ NOT_PAGES: dict[str, str] = {
     "issues:areas": "GeoJSON for the maps",
     "favicon": "a redirect to the icon",
     "coordination:rule_delete": "POST only: a form of the rule set's page",
+    "coordination:knowledge_article": "an article of the knowledge base (tests/knowledge)",
+    "coordination:knowledge_edit": "the article form of knowledge_new, for an article",
+    "coordination:knowledge_submit": "POST only: a form of the article's page",
+    "coordination:knowledge_review": "POST only: a form of the article's page",
+    "coordination:knowledge_retire": "POST only: a form of the article's page",
+    "coordination:knowledge_suggest": "JSON for the report form's suggestions",
+    "coordination:knowledge_suggestion_event": "POST only: the report form's counter (JSON)",
 }
 NOT_PAGE_PREFIXES = ("coordination:assignment_",)
 # Where no page of ours lives: the API (its docs have a check of their own), Open311 and the
