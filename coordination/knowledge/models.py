@@ -4,10 +4,11 @@ anyone.
 An organisation's staff write an :class:`Article` (a question and its answer, for a category,
 public or internal, valid for a period); it goes to the dispatch centre for review and is
 published or sent back; every change leaves an :class:`ArticleVersion` row, so the history
-reads as it happened. ``search_text`` holds the segmented words (``text.tokens``) that search
-matches: PostgreSQL's full-text search over it (a GIN index on ``to_tsvector('simple', …)``),
-elsewhere a plain match. :class:`SuggestionEvent` counts what the report form's suggestions
-did: shown to a resident, and whether that resident then left without filing.
+reads as it happened. ``search_question`` and ``search_text`` hold the segmented words
+(``text.tokens``) that search matches: PostgreSQL's full-text search over a generated
+tsvector of them (a GIN index), elsewhere a plain match; :class:`ArticleWord` counts the
+articles holding each word. :class:`SuggestionEvent` counts what the report form's
+suggestions did: shown to a resident, and whether that resident then left without filing.
 """
 
 from __future__ import annotations
@@ -54,8 +55,11 @@ class Article(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
-    # The segmented words of the question (twice: it weighs more), the answer and the
-    # category's names, separated by spaces (coordination.knowledge.text.tokens).
+    # The segmented words (coordination.knowledge.text.tokens), separated by spaces: of the
+    # question alone (matches there weigh more), and of the question, the answer and the
+    # category's names. On PostgreSQL a generated column holds them as a tsvector, the
+    # question's words weighted A (migration 0002), under a GIN index.
+    search_question = models.TextField(blank=True, editable=False)
     search_text = models.TextField(blank=True, editable=False)
     review_note = models.TextField(_("reviewer's note"), blank=True)
     created_by = models.ForeignKey(
@@ -126,6 +130,17 @@ class ArticleVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id} v{self.version} {self.kind}"
+
+
+class ArticleWord(models.Model):
+    """How many articles (of any status) hold a word, kept as they are written: how rare a
+    word is (its idf) weighs its match in search. The empty word counts the articles."""
+
+    word = models.CharField(max_length=100, primary_key=True)
+    articles = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.word}: {self.articles}"
 
 
 class SuggestionEvent(models.Model):

@@ -8,10 +8,11 @@ one ArticleVersion row. Refused steps raise ``WorkflowError``; bad input ``Valid
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,17 +21,60 @@ from coordination.dispatch.permissions import can_review_articles, can_write_art
 from issues.models import Category
 from platform_gov.errors import WorkflowError
 
-from .models import Article, ArticleVersion, SuggestionEvent
+from .models import Article, ArticleVersion, ArticleWord, SuggestionEvent
 from .text import tokens
 
 S = Article.Status
 
 
-def search_text_of(*, question: str, answer: str, category: Category | None) -> str:
-    words = tokens(question) * 2 + tokens(answer)
+def search_words_of(*, question: str, answer: str, category: Category | None) -> tuple[str, str]:
+    """The words of the question, and of everything (question, answer, category's names)."""
+    asked = tokens(question)
+    words = asked + tokens(answer)
     if category is not None:
         words += tokens(f"{category.name_zh} {category.name_en}")
-    return " ".join(words)
+    return " ".join(asked), " ".join(words)
+
+
+WORD_MAX = ArticleWord._meta.get_field("word").max_length
+
+
+def _distinct_words(article: Article) -> set[str]:
+    return {w[:WORD_MAX] for w in article.search_text.split()}
+
+
+def words_count(changes: dict[str, int]) -> None:
+    """Add to the count of articles holding each word (``changes``: word → +n or -n), in one
+    statement (an upsert: PostgreSQL and SQLite both have it)."""
+    changes = {w: n for w, n in changes.items() if n}
+    if not changes:
+        return
+    table = ArticleWord._meta.db_table
+    values = ", ".join(["(%s, %s)"] * len(changes))
+    params = [x for item in changes.items() for x in item]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (word, articles) VALUES {values} ON CONFLICT (word) "  # noqa: S608
+            f"DO UPDATE SET articles = {table}.articles + excluded.articles",
+            params,
+        )
+
+
+def words_rebuild() -> int:
+    """Count every word of every article afresh (after a bulk load): the number of words."""
+    counts: Counter[str] = Counter()
+    total = 0
+    for text in Article.objects.values_list("search_text", flat=True).iterator():
+        counts.update({w[:WORD_MAX] for w in text.split()})
+        total += 1
+    with transaction.atomic():
+        ArticleWord.objects.all().delete()
+        ArticleWord.objects.bulk_create(
+            [ArticleWord(word=w, articles=n) for w, n in counts.items()]
+            + [ArticleWord(word="", articles=total)],
+            batch_size=2000,
+        )
+    return len(counts)
 
 
 def _record(article: Article, kind: str, actor: AbstractBaseUser | None, note: str = "") -> None:
@@ -76,8 +120,10 @@ def article_save(
         if article_id is None:
             article = Article(created_by=actor)
             kind = ArticleVersion.Kind.CREATED
+            before: set[str] = set()
         else:
             article = _locked(article_id)
+            before = _distinct_words(article)
             if not can_write_article(actor, agency_id=article.organisation_id):
                 raise WorkflowError(_("This article is not yours to edit."), code="not_writer")
             if article.status == S.RETIRED:
@@ -92,11 +138,16 @@ def article_save(
         article.audience = audience
         article.valid_from = valid_from
         article.valid_to = valid_to
-        article.search_text = search_text_of(
+        article.search_question, article.search_text = search_words_of(
             question=article.question, answer=article.answer, category=category
         )
         article.full_clean()
         article.save()
+        after = _distinct_words(article)
+        changes = {w: 1 for w in after - before} | {w: -1 for w in before - after}
+        if article_id is None:
+            changes[""] = 1
+        words_count(changes)
         _record(article, kind, actor)
     return article
 
