@@ -1,6 +1,7 @@
 """The dispatcher's pages, gathered from its rooms under one namespace (``coordination:``),
 so that templates and bookmarks name a page the same whichever room serves it."""
 
+from coordination.desk.urls import urlpatterns as desk_urls
 from coordination.dispatch.urls import urlpatterns as dispatch_urls
 from coordination.hot.urls import urlpatterns as hot_urls
 from coordination.knowledge.urls import urlpatterns as knowledge_urls
@@ -19,4 +20,5 @@ urlpatterns = [
     *learning_urls,
     *hot_urls,
     *knowledge_urls,
+    *desk_urls,
 ]

@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from . import (
     assignments,
+    desk,
     dispatcher,
     hot,
     issues,
@@ -29,6 +30,8 @@ router.register("topics", topics.TopicViewSet, basename="api-topic")
 urlpatterns = [
     path("dispatch/queue/", dispatcher.DispatchQueueView.as_view(), name="api-dispatch-queue"),
     path("stats/agencies/", stats.AgencyStatsView.as_view(), name="api-stats-agencies"),
+    path("desk/callers/", desk.CallerIssuesView.as_view(), name="api-desk-callers"),
+    path("desk/answers/", desk.AnswerOnTheSpotView.as_view(), name="api-desk-answers"),
     path("knowledge/search/", knowledge.KnowledgeSearchView.as_view(), name="api-knowledge-search"),
     path("stats/channels/", stats.ChannelStatsView.as_view(), name="api-stats-channels"),
     path(

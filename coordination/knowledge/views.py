@@ -230,9 +230,13 @@ def answers_json(hits) -> list[dict]:
 
 @require_GET
 def suggest(request: HttpRequest) -> JsonResponse:
-    """``?q=``: the public answers best matching what a resident is typing (three at most)."""
+    """``?q=``: the public answers best matching what a resident is typing (three at most);
+    for staff and operators (the console) the internal ones too."""
     query = request.GET.get("q", "").strip()[:300]
-    hits = search(query, limit=SUGGESTIONS) if query else []
+    user = request.user
+    internal = user.is_authenticated and can_read_internal_articles(user)
+    articles = live_articles(internal=internal)
+    hits = search(query, articles=articles, limit=SUGGESTIONS) if query else []
     return JsonResponse({"results": answers_json(hits)})
 
 
