@@ -116,3 +116,27 @@ def test_a_repeat_callers_follow_up_by_keyboard(live_server, browser, operator, 
     with capsys.disabled():
         print(f"\n[desk] a repeat caller's follow-up: {keys.count} keys, 0 clicks")
     context.close()
+
+
+def test_the_console_and_the_knowledge_pages_pass_axe(live_server, browser, operator, article):
+    from axe_playwright_python.sync_playwright import Axe
+
+    IssueFactory(contact_phone="13900005555", status=Issue.Status.DISPATCHED)
+    axe = Axe()
+    found = []
+    context, page, keys = console(browser, live_server, operator)
+    keys.type("13900005555")
+    expect(page.get_by_test_id("caller-history")).to_be_visible()
+    page.locator("#id_title").fill("公积金提取")
+    expect(page.get_by_test_id("desk-answers")).to_be_visible()
+    pages = [page]
+    for path in ("/knowledge/", f"/knowledge/{article.pk}/", "/knowledge/?q=公积金"):
+        other = context.new_page()
+        other.goto(f"{live_server.url}{path}")
+        pages.append(other)
+    for shown in pages:
+        for violation in axe.run(shown).response["violations"]:
+            if violation["impact"] in ("serious", "critical"):
+                found.append((shown.url, violation["id"], violation["nodes"][0]["target"]))
+    context.close()
+    assert found == []
