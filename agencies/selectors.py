@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max
+from platform_gov.stamps import table_stamp
 
 from .geometry import _polygons, point_in_geometry
 from .models import Area
@@ -33,7 +33,8 @@ def _bbox(geometry: dict[str, Any]) -> tuple[float, float, float, float]:
 
 class _AreaCache:
     """The areas' shapes with their bounding boxes, read once per process and read again when
-    an area is added, removed or changed (one small aggregate query tells)."""
+    an area is added, removed or changed (one small aggregate query tells: how many, the
+    newest id, the latest change)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -41,7 +42,7 @@ class _AreaCache:
         self._shapes: list[_Shape] = []
 
     def shapes(self) -> list[_Shape]:
-        stamp = tuple(Area.objects.aggregate(n=Count("id"), at=Max("updated_at")).values())
+        stamp = table_stamp(Area.objects.all())
         with self._lock:
             if stamp != self._stamp:
                 self._shapes = [

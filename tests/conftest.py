@@ -81,6 +81,39 @@ def _clear_cache():
     yield
 
 
+def pytest_collection_modifyitems(config, items):
+    """Screenshots are a tool (``make screenshots``), not a check: without SCREENSHOTS_DIR
+    their test is deselected, so a run never reports it as skipped."""
+    if os.environ.get("SCREENSHOTS_DIR"):
+        return
+    kept = [item for item in items if item.get_closest_marker("screenshots") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's language: a test (or a command it calls) that activates
+    another must not change the names the next one reads (``name`` is bilingual)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def dispatcher(db):
+    """A member of the city's dispatch centre (code ``centre``): the one role that routes by
+    hand, settles requests and supervises. Files with a centre of their own define theirs."""
+    from agencies.models import Agency
+    from tests.factories import AgencyFactory, member
+
+    return member(AgencyFactory(code="centre", kind=Agency.Kind.DISPATCH_CENTRE))
+
+
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 

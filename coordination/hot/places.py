@@ -10,11 +10,10 @@ import math
 import threading
 from dataclasses import dataclass
 
-from django.db.models import Count, Max
-
 from agencies.models import Area
 from coordination.routing.areas import AreaIndex
 from coordination.routing.model import AreaShape
+from platform_gov.stamps import table_stamp
 
 # Grid cells for "nearby" lookups: 0.01 degree, about 1.1 km north-south.
 CELL_DEGREES = 0.01
@@ -72,8 +71,7 @@ def _centre(geometry) -> tuple[float, float] | None:
 def city_places() -> Places:
     """The areas' index, built once per process and rebuilt after any change to an area."""
     global _cached
-    row = Area.objects.aggregate(changed=Max("updated_at"), count=Count("id"))
-    key = (row["changed"], row["count"])
+    key = table_stamp(Area.objects.all())
     with _lock:
         if _cached is not None and _cached[0] == key:
             return _cached[1]

@@ -13,7 +13,6 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from django.db.models import Count, Max
 from django.utils import timezone
 
 from agencies.models import Agency, Area
@@ -29,6 +28,7 @@ from coordination.routing.model import (
 )
 from coordination.routing.text import keywords
 from issues.models import Category, Issue
+from platform_gov.stamps import table_stamp
 
 from .models import Rule, RuleSet
 
@@ -52,11 +52,6 @@ def world() -> tuple[list[AgencyInfo], list[AreaShape]]:
     return agencies, areas
 
 
-def _stamp(queryset) -> tuple:
-    row = queryset.aggregate(changed=Max("updated_at"), count=Count("id"))
-    return (row["changed"], row["count"])
-
-
 def ruleset_specs(*, ruleset: RuleSet) -> tuple[list[RuleSpec], list[Problem]]:
     """The rule set's rules as engine specs, and a Problem for each rule that is not even JSON
     of the right shape."""
@@ -78,14 +73,14 @@ def ruleset_compiled(*, ruleset: RuleSet) -> CompiledRuleSet:
     """The compiled form of ``ruleset``, built once per process and version.
 
     The cache key carries the version's rules and the state of agencies and areas (their
-    latest change and count), read in three small queries; any change in any process makes
-    a new key, so the next routing compiles afresh.
+    count, newest id and latest change), read in three small queries; any change in any
+    process makes a new key, so the next routing compiles afresh.
     """
     key = (
         ruleset.pk,
-        _stamp(Rule.objects.filter(ruleset=ruleset)),
-        _stamp(Agency.objects.all()),
-        _stamp(Area.objects.all()),
+        table_stamp(Rule.objects.filter(ruleset=ruleset)),
+        table_stamp(Agency.objects.all()),
+        table_stamp(Area.objects.all()),
     )
     with _compiled_lock:
         compiled = _compiled.get(key)

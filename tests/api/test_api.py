@@ -3,12 +3,10 @@ co-handler, of another agency, as the dispatcher and as an administrator."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -18,6 +16,7 @@ from coordination.dispatch.models import Assignment, CoordinationRequest, Handof
 from coordination.dispatch.services.routing import issue_dispatch
 from issues.models import Issue
 from issues.services import issue_submit
+from tests.concurrency import run_at_once
 from tests.factories import PASSWORD, AgencyFactory, CategoryFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -222,27 +221,19 @@ def test_a_refused_submission_does_not_use_up_its_idempotency_key(city):
 @pytest.mark.django_db(transaction=True)
 def test_two_requests_at_once_with_one_key_file_one_issue(city):
     key = str(uuid.uuid4())
-    barrier = threading.Barrier(2)
-    answers = []
 
-    def post():
-        try:
-            barrier.wait()
-            response = client_for().post(
-                "/api/v1/issues/",
-                {"title": "Flooded underpass", "description": "Knee-deep water."},
-                format="json",
-                HTTP_IDEMPOTENCY_KEY=key,
-            )
-            answers.append((response.status_code, response.json()))
-        finally:
-            connection.close()
+    def post(_n):
+        response = client_for().post(
+            "/api/v1/issues/",
+            {"title": "Flooded underpass", "description": "Knee-deep water."},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=key,
+        )
+        return response.status_code, response.json()
 
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = run_at_once(post)
+    assert [kind for kind, _answer in results] == ["ok", "ok"], results
+    answers = [answer for _kind, answer in results]
     assert [code for code, _body in answers] == [201, 201]
     # The same issue; its status is the current one (routing may have moved it meanwhile).
     same = ("id", "tracking_number", "access_token")

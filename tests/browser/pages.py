@@ -17,6 +17,13 @@ from django.urls import reverse
 from tests.browser.world import World
 
 
+def _first(model_path: str) -> int:
+    """The pk of the first row of a model the demo city seeds (hot issues, topics...)."""
+    from django.apps import apps
+
+    return apps.get_model(model_path).objects.order_by("pk").values_list("pk", flat=True)[0]
+
+
 @dataclass(frozen=True)
 class Page:
     name: str  # the URL name, e.g. "issues:track"
@@ -153,6 +160,66 @@ PAGES: tuple[Page, ...] = (
         "admin",
         lambda w: reverse("coordination:ruleset_detail", args=[w.draft.pk]),
     ),
+    Page(
+        "coordination:hot_board",
+        "hot-board",
+        "dispatcher",
+        lambda w: reverse("coordination:hot_board"),
+    ),
+    Page(
+        "coordination:hot_issue",
+        "hot-issue",
+        "dispatcher",
+        lambda w: reverse("coordination:hot_issue", args=[_first("hot.HotIssue")]),
+    ),
+    Page(
+        "coordination:hot_warning",
+        "hot-warning",
+        "dispatcher",
+        lambda w: reverse("coordination:hot_warning", args=[_first("hot.HotWarning")]),
+    ),
+    Page(
+        "coordination:hot_cooperation",
+        "hot-cooperation",
+        "leader",
+        lambda w: reverse("coordination:hot_cooperation"),
+    ),
+    Page("coordination:topics", "topics", "dispatcher", lambda w: reverse("coordination:topics")),
+    Page(
+        "coordination:topic",
+        "topic",
+        "dispatcher",
+        lambda w: reverse("coordination:topic", args=[_first("hot.Topic")]),
+    ),
+    Page(
+        "coordination:public_issue",
+        "public-issue",
+        None,
+        lambda w: reverse("coordination:public_issue", args=[w.issues["accepted"].pk]),
+    ),
+    Page(
+        "coordination:classifier_list",
+        "classifier-versions",
+        "admin",
+        lambda w: reverse("coordination:classifier_list"),
+    ),
+    Page(
+        "coordination:classifier_detail",
+        "classifier-version",
+        "admin",
+        lambda w: reverse(
+            "coordination:classifier_detail", args=[_first("learning.ClassifierVersion")]
+        ),
+    ),
+    Page(
+        "coordination:duplicate_review",
+        "duplicate-review",
+        "dispatcher",
+        lambda w: reverse(
+            "coordination:duplicate_review",
+            args=[w.issues["pending"].pk, w.issues["accepted"].pk],
+        ),
+    ),
 )
 
 # URL names that are not pages a person opens, and why.
@@ -186,8 +253,20 @@ NOT_PAGES: dict[str, str] = {
     "coordination:knowledge_retire": "POST only: a form of the article's page",
     "coordination:knowledge_suggest": "JSON for the report form's suggestions",
     "coordination:knowledge_suggestion_event": "POST only: the report form's counter (JSON)",
+    "coordination:issue_dispatch_as": "POST only: a form of the dispatcher's pages",
+    "coordination:issue_publication": "POST only: a form of the dispatcher's pages",
+    "coordination:category_doubt": "POST only: a form of the dispatcher's pages",
+    "coordination:duplicate_dismiss": "POST only: a form of the dispatcher's page",
+    "coordination:duplicate_propose": "POST only: a form of the case pages",
+    "coordination:classifier_activate": "POST only: a form of the classifier's pages",
+    "coordination:classifier_rollback": "POST only: a form of the classifier's pages",
+    "coordination:hot_issue_promote": "POST only: a form of the hot issue's page",
+    "coordination:topic_new": "POST only: a form of the topics' page",
+    "coordination:public_issue_support": "POST only: the 'me too' form of public pages",
+    "coordination:public_nearby": "JSON for the report form's 'is it one of these?'",
 }
-NOT_PAGE_PREFIXES = ("coordination:assignment_",)
+# POST-only actions on an assignment (the case pages) and on a topic (its page).
+NOT_PAGE_PREFIXES = ("coordination:assignment_", "coordination:topic_")
 # Where no page of ours lives: the API (its docs have a check of their own), Open311 and the
 # Django admin.
 NOT_PAGE_ROUTES = ("api/", "open311/", "admin/")

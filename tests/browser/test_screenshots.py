@@ -1,6 +1,7 @@
 """``make screenshots``: every page of the catalogue, in Chinese and English, on a desktop and
 a 390 px phone, as PNG files in ``$SCREENSHOTS_DIR`` (``screenshots/``, not committed), so
-anyone can look at the pages without running them. Skipped unless SCREENSHOTS_DIR is set."""
+anyone can look at the pages without running them. Marked ``screenshots``: deselected (not run, not
+skipped) unless SCREENSHOTS_DIR is set."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ import pytest
 from tests.browser.conftest import DESKTOP, PHONE, new_context
 from tests.browser.pages import PAGES
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.screenshots,
+    pytest.mark.django_db(transaction=True),
+]
 
 TARGET = os.environ.get("SCREENSHOTS_DIR", "")
 
 
-@pytest.mark.skipif(not TARGET, reason="set SCREENSHOTS_DIR (make screenshots) to take them")
 def test_screenshots_of_every_page(live_server, browser, demo_world):
     folder = Path(TARGET)
     folder.mkdir(parents=True, exist_ok=True)

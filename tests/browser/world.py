@@ -11,8 +11,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from agencies.models import Agency
+from coordination.demo.history import VOICES, demo_reports
 from coordination.dispatch.models import Assignment
 from coordination.dispatch.services import assignments, merge, requests, supervision
+from coordination.learning.models import ClassifierVersion
+from coordination.learning.services import classifier_train, corpus_import
 from coordination.rules.models import RuleSet
 from coordination.rules.services import ruleset_draft_create
 from issues import services
@@ -52,8 +55,29 @@ def _file(key: str, category: str, *, reporter=None, **extra) -> Issue:
     )
 
 
+def _small_classifier() -> None:
+    """A classifier trained on an eighth of the demo history (2 s, not seed_demo's 16 s, which
+    the test settings skip), so the pages show its suggestions and its versions."""
+    corpus_import(
+        rows=demo_reports()[::8],
+        corpus="browser-world",
+        mapping={code: code for code in VOICES},
+        label_column="label",
+        text_column="text",
+        title_column="title",
+    )
+    classifier_train(
+        corpora=["browser-world"],
+        history=False,
+        activate="always",
+        source=ClassifierVersion.Source.DEMO,
+        note="tests/browser/world.py",
+    )
+
+
 def build() -> World:
     call_command("seed_demo", "--quiet")
+    _small_classifier()
     users = {u.username: u for u in get_user_model().objects.all()}
     world = World(users=users)
     staff = users["staff_urban"]

@@ -6,48 +6,16 @@ Each thread has its own database connection, so these tests commit for real
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection
 
 from coordination.dispatch.models import Assignment, Handoff
 from coordination.dispatch.services import assignments, routing
 from issues.models import Issue
 from platform_gov.errors import WorkflowError
+from tests.concurrency import run_at_once
 from tests.factories import AgencyFactory, IssueFactory, RoutingRuleFactory, member
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-WORKERS = 2
-
-
-def run_at_once(action: Callable[[int], object]) -> list[tuple[str, object]]:
-    """Run ``action(worker_number)`` in WORKERS threads released together.
-
-    Returns one ("ok", result) or ("error", exception) per worker, in worker order.
-    """
-    barrier = threading.Barrier(WORKERS, timeout=30)
-    results: list[tuple[str, object] | None] = [None] * WORKERS
-
-    def work(number: int) -> None:
-        try:
-            barrier.wait()
-            results[number] = ("ok", action(number))
-        except Exception as error:  # reported to the test, not lost in the thread
-            results[number] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a worker hung (deadlock?)"
-    assert all(r is not None for r in results)
-    return results  # type: ignore[return-value]
 
 
 def _lead_assignment(agency) -> Assignment:

@@ -35,11 +35,6 @@ def tree():
     return district, office, community, sibling
 
 
-@pytest.fixture
-def dispatcher():
-    return member(AgencyFactory(code="centre", kind=Agency.Kind.DISPATCH_CENTRE))
-
-
 def dispatched(*, lead, co_handlers=(), dispatcher, **fields) -> Issue:
     issue = IssueFactory(status=Issue.Status.TRIAGE, contact_phone=PHONE, **fields)
     issue_dispatch(issue_id=issue.pk, lead=lead, co_handlers=co_handlers, actor=dispatcher)

@@ -8,21 +8,16 @@ import pytest
 from django.utils import timezone
 
 from agencies.geometry import rectangle
-from agencies.models import Agency, Area
+from agencies.models import Area
 from coordination.api import pagination
 from coordination.dispatch import workbench as wb
 from coordination.dispatch.forms import CohandleForm
 from coordination.dispatch.models import Assignment, Handoff
 from issues.models import Issue
-from tests.factories import AgencyFactory, AssignmentFactory, CategoryFactory, IssueFactory, member
+from tests.factories import AgencyFactory, AssignmentFactory, CategoryFactory, IssueFactory
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-
-
-@pytest.fixture
-def dispatcher():
-    return member(AgencyFactory(code="centre", kind=Agency.Kind.DISPATCH_CENTRE))
 
 
 @pytest.fixture

@@ -6,12 +6,9 @@ Each thread has its own database connection, so these tests commit for real
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -21,35 +18,10 @@ from coordination.dispatch.services.supervision import deadlines_sweep
 from issues import services
 from issues.models import Feedback, Issue
 from platform_gov.errors import WorkflowError
+from tests.concurrency import run_at_once
 from tests.factories import AgencyFactory, AssignmentFactory, IssueFactory, member, routing_rule
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-WORKERS = 2
-
-
-def run_at_once(action: Callable[[int], object]) -> list[tuple[str, object]]:
-    """Run ``action(n)`` in WORKERS threads released together by a barrier."""
-    barrier = threading.Barrier(WORKERS, timeout=30)
-    results: list[tuple[str, object] | None] = [None] * WORKERS
-
-    def work(number: int) -> None:
-        try:
-            barrier.wait()
-            results[number] = ("ok", action(number))
-        except Exception as error:  # reported to the test, not lost in the thread
-            results[number] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a worker hung (deadlock?)"
-    assert all(r is not None for r in results)
-    return results  # type: ignore[return-value]
 
 
 def one_winner(results) -> int:

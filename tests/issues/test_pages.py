@@ -568,8 +568,9 @@ def test_dispatch_page_lists_issues_in_triage_only(client, dispatcher, triage_is
     assert body.count('data-testid="triage-issue"') == 1
     assert triage_issue.tracking_number in body
     # The routed issue may be named as a possible duplicate, but it is not in triage.
-    assert f"/dispatch/issues/{routed_issue.pk}/dispatch/" not in body
-    assert f"/dispatch/issues/{triage_issue.pk}/dispatch/" in body
+    # Each triage card opens the issue on the workbench, at its dispatch form.
+    assert f'/dispatch/issues/{routed_issue.pk}/#dispatch-heading"' not in body
+    assert f'/dispatch/issues/{triage_issue.pk}/#dispatch-heading"' in body
 
 
 def test_dispatching_by_hand_assigns_the_lead_and_co_handlers(

@@ -4,10 +4,9 @@ import pytest
 from django.core import mail
 from rest_framework.test import APIClient
 
-from agencies.models import Agency
 from coordination.dispatch.services.routing import issue_dispatch
 from issues.models import Issue
-from tests.factories import AgencyFactory, member
+from tests.factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -17,11 +16,6 @@ def lead():
     return AgencyFactory(
         code="urban", name_zh="城管委", name_en="Urban Management", kind="government_department"
     )
-
-
-@pytest.fixture
-def dispatcher():
-    return member(AgencyFactory(code="centre", kind=Agency.Kind.DISPATCH_CENTRE))
 
 
 def file(language: str) -> Issue:

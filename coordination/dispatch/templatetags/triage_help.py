@@ -45,6 +45,14 @@ def _similar(shared: dict, issue, issues) -> list:
     return shared["similar"].get(issue.pk, [])[:SIMILAR_SHOWN]
 
 
+def _first_use(shared: dict, key: str, items) -> list:
+    """``items`` the first time ``key`` is asked for on this page, then nothing."""
+    if shared.get(f"{key}_shown"):
+        return []
+    shared[f"{key}_shown"] = True
+    return list(items)
+
+
 @register.inclusion_tag("coordination/learning/_triage_help.html", takes_context=True)
 def triage_help(context, issue) -> dict:
     """Suggestions for a triage issue. Its possible duplicates are those found as it arrived
@@ -53,14 +61,13 @@ def triage_help(context, issue) -> dict:
     shared = _shared(request)
     suggestion_context = shared["context"]
     suggestions = learning.triage_suggestions(issue=issue, context=suggestion_context)
-    shown = {s.category.pk for s in suggestions}
     return {
         "issue": issue,
         "suggestions": suggestions,
         "classifier": suggestion_context.classifier,
-        "other_categories": [
-            c for c in suggestion_context.categories.values() if c.pk not in shown
-        ],
+        # Every category, once per page (a datalist the cards share): a select per card
+        # repeated the category tree for every triage issue (900 options for 30 issues).
+        "categories": _first_use(shared, "categories", suggestion_context.categories.values()),
         "similar": _similar(shared, issue, context.get("issues")),
         "csrf_token": context.get("csrf_token"),
         "next": request.get_full_path(),
