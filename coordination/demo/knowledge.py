@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency
 from coordination.knowledge.models import Article
 from coordination.knowledge.services import article_publish, article_save, article_submit
+from coordination.rules.models import Responsibility
 from issues.models import OPERATORS_GROUP, Category
 
 from .users import Login, _Passwords, _user
@@ -196,3 +197,54 @@ def seed_articles(
         article_publish(article_id=article.pk, actor=reviewer)
         created += 1
     return len(ARTICLES), created
+
+
+# Each organisation's responsibility list (职责清单): category codes and the legal basis.
+RESPONSIBILITIES: dict[str, tuple[tuple[str, str], ...]] = {
+    "urban": (
+        ("street-light", "《城市照明管理规定》"),
+        ("garbage-collection", "《城市市容和环境卫生管理条例》"),
+        ("street-vending", "《城市市容和环境卫生管理条例》"),
+    ),
+    "env": (
+        ("construction-noise-night", "《噪声污染防治法》"),
+        ("cooking-fumes", "《大气污染防治法》"),
+    ),
+    "transport": (("bus-service", "《城市公共交通条例》"), ("road-damage", "《公路法》")),
+    "hrss": (
+        ("unpaid-wages", "《保障农民工工资支付条例》"),
+        ("social-insurance", "《社会保险法》"),
+    ),
+    "housing": (("property-dispute", "《物业管理条例》"), ("building-safety", "《建筑法》")),
+    "market": (
+        ("food-safety", "《食品安全法》"),
+        ("overcharging", "《价格法》"),
+        ("product-quality", "《产品质量法》"),
+        ("lift-failure", "《特种设备安全法》"),
+    ),
+    "water": (("water-cut", "《城市供水条例》"),),
+    "power": (("power-cut", "《电力供应与使用条例》"),),
+    "education": (("school-enrolment", "《义务教育法》"), ("tutoring", "《教育法》")),
+    "health": (
+        ("medical-service", "《基本医疗卫生与健康促进法》"),
+        ("pest-control", "《传染病防治法》"),
+    ),
+    "police": (("illegal-parking", "《道路交通安全法》"),),
+}
+
+
+def seed_responsibilities(
+    agencies: dict[str, Agency], categories: dict[str, Category]
+) -> tuple[int, int]:
+    """The organisations' responsibility lists; rows already there are kept."""
+    total = created = 0
+    for code, items in RESPONSIBILITIES.items():
+        for category, basis in items:
+            _row, new = Responsibility.objects.get_or_create(
+                agency=agencies[code],
+                category=categories[category],
+                defaults={"legal_basis": basis},
+            )
+            total += 1
+            created += new
+    return total, created

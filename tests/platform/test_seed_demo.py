@@ -269,3 +269,8 @@ def test_the_operator_takes_calls_and_the_knowledge_base_answers(seeded):
     assert Article.objects.filter(status=Article.Status.PUBLISHED).count() >= 20
     assert Article.objects.filter(question__regex=r"^[A-Za-z]").exists()  # English ones too
     assert search("停电了怎么办")[0].article.question == "家里突然停电了怎么办？"
+    from coordination.rules.models import Responsibility
+    from coordination.rules.validation import ruleset_warnings
+
+    assert Responsibility.objects.filter(agency__code="water").exists()
+    assert isinstance(ruleset_warnings(ruleset=RuleSet.objects.get(status="active")), list)

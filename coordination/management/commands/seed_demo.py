@@ -24,7 +24,7 @@ from coordination.demo.categories import (
 )
 from coordination.demo.history import seed_history
 from coordination.demo.hot import seed_hot_issues, seed_leader
-from coordination.demo.knowledge import seed_articles, seed_operator
+from coordination.demo.knowledge import seed_articles, seed_operator, seed_responsibilities
 from coordination.demo.places import seed_agencies, seed_areas
 from coordination.demo.rules import seed_rules
 from coordination.demo.users import FEATURED_LOGINS, Login, seed_users
@@ -109,6 +109,8 @@ class Command(BaseCommand):
                 writers={u.username.removeprefix("staff_"): u for u in users},
             )
             self._done(_("Knowledge articles"), articles, created)
+            duties, created = seed_responsibilities(agencies, categories)
+            self._done(_("Responsibility lists"), duties, created)
             complaints, new = seed_hot_issues(
                 agencies, get_user_model().objects.get(username="dispatcher")
             )
