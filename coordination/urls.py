@@ -1,8 +1,10 @@
 """The dispatcher's pages, gathered from its rooms under one namespace (``coordination:``),
 so that templates and bookmarks name a page the same whichever room serves it."""
 
+from coordination.desk.urls import urlpatterns as desk_urls
 from coordination.dispatch.urls import urlpatterns as dispatch_urls
 from coordination.hot.urls import urlpatterns as hot_urls
+from coordination.knowledge.urls import urlpatterns as knowledge_urls
 from coordination.learning.urls import urlpatterns as learning_urls
 from coordination.outbound.urls import urlpatterns as outbound_urls
 from coordination.reporting.urls import urlpatterns as reporting_urls
@@ -17,4 +19,6 @@ urlpatterns = [
     *reporting_urls,
     *learning_urls,
     *hot_urls,
+    *knowledge_urls,
+    *desk_urls,
 ]

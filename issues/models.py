@@ -21,6 +21,8 @@ from platform_gov.bilingual import BilingualName
 
 # 32 bytes of randomness: 256 bits, well above the 128 the resident's link needs.
 ACCESS_TOKEN_BYTES = 32
+# The Django group of the hotline's call-takers (接线员): the console at /desk/.
+OPERATORS_GROUP = "operators"
 # Tracking numbers avoid letters that read alike (0/O, 1/I/L) when said over the phone.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -187,11 +189,22 @@ class Issue(models.Model):
         URGENT = "urgent", _("Urgent")
 
     class Channel(models.TextChoices):
-        WEB = "web", _("Web form")
         PHONE = "phone", _("Hotline")
-        API = "api", _("API")
+        WEB = "web", _("Web form")
+        APP = "app", _("App")
+        MINI_PROGRAM = "mini_program", _("Mini-program")
+        EMAIL = "email", _("E-mail")
+        LETTER = "letter", _("Letter")
         OPEN311 = "open311", _("Open311")
+        API = "api", _("API")
+        WALK_IN = "walk_in", _("Walk-in")
         WECHAT = "wechat", _("WeChat")
+
+    # Channels any caller of the REST API may name (a resident's app files as "app"); the
+    # others only staff and operators may name (they record what reached them by phone, post
+    # or in person), and "open311" only the Open311 endpoint.
+    PUBLIC_CHANNELS = (Channel.API, Channel.WEB, Channel.APP, Channel.MINI_PROGRAM, Channel.WECHAT)
+    STAFF_CHANNELS = (Channel.PHONE, Channel.EMAIL, Channel.LETTER, Channel.WALK_IN)
 
     OPEN_STATUSES = (Status.SUBMITTED, Status.TRIAGE, Status.DISPATCHED, Status.IN_PROGRESS)
 
@@ -255,6 +268,9 @@ class Issue(models.Model):
     channel = models.CharField(
         _("channel"), max_length=16, choices=Channel.choices, default=Channel.WEB
     )
+    # A consultation the call-taker answered on the spot (直接办结): closed at once, never
+    # routed; counted apart in the rates.
+    answered_at_first_contact = models.BooleanField(_("answered at first contact"), default=False)
     # The language the resident filed in: their e-mails are written in it.
     language = models.CharField(
         _("language"), max_length=16, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
@@ -344,6 +360,7 @@ class Update(models.Model):
         REOPENED = "reopened", _("Reopened")
         MERGED = "merged", _("Merged with an identical report")
         CLOSED = "closed", _("Closed")
+        FOLLOW_UP = "follow_up", _("You called again")
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="updates")
     kind = models.CharField(max_length=16, choices=Kind.choices)

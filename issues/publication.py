@@ -69,7 +69,7 @@ STAFF_NOTE_KINDS = (Update.Kind.REPLIED, Update.Kind.RESOLVED)
 # Notes that are no one's words (the other report's tracking number).
 PLAIN_NOTE_KINDS = (Update.Kind.MERGED,)
 # The resident's own act, worded for them ("Your rating"): on no public timeline.
-RESIDENT_KINDS = (Update.Kind.FEEDBACK,)
+RESIDENT_KINDS = (Update.Kind.FEEDBACK, Update.Kind.FOLLOW_UP)
 
 
 @dataclass(frozen=True)

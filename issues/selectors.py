@@ -7,9 +7,26 @@ from django.http import Http404
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
+from agencies.models import Membership
 from platform_gov.collation import search_text, sort_key
 
-from .models import Attachment, Category, Issue, Update
+from .models import OPERATORS_GROUP, Attachment, Category, Issue, Update
+
+
+def channel_allowed(*, user, channel: str) -> bool:
+    """Whether ``user`` may record an issue as having come by ``channel`` through the REST API:
+    anybody the public channels (web, app, mini-program, WeChat, API); staff of an
+    organisation, operators and administrators also phone, e-mail, letter and walk-in;
+    nobody Open311 (that endpoint sets it itself)."""
+    if channel in Issue.PUBLIC_CHANNELS:
+        return True
+    if channel not in Issue.STAFF_CHANNELS or not user.is_authenticated:
+        return False
+    return bool(
+        user.is_superuser
+        or user.groups.filter(name=OPERATORS_GROUP).exists()
+        or Membership.objects.filter(user=user, agency__active=True).exists()
+    )
 
 
 def category_choices() -> QuerySet[Category]:

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "coordination.open311",
     "coordination.reporting",
     "coordination.hot",
+    "coordination.knowledge",
+    "coordination.desk",
 ]
 
 MIDDLEWARE = [
@@ -411,6 +413,8 @@ SPECTACULAR_SETTINGS = {
         "HandoffKindEnum": "coordination.dispatch.models.Handoff.Kind",
         "AgencyKindEnum": "agencies.models.Agency.Kind",
         "TopicStatusEnum": "coordination.hot.models.Topic.Status",
+        "IssueChannelEnum": "issues.models.Issue.Channel",
+        "DeskChannelEnum": ["phone", "email", "letter", "walk_in"],
     },
     # OpenAPI links (response → next request), which drf-spectacular has no decorator for.
     "POSTPROCESSING_HOOKS": [

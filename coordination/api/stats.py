@@ -1,6 +1,7 @@
-"""``/api/v1/stats/agencies/``: the rates per organisation, whose the gate says
-(``stats_agency_ids``: managers their reach, enterprise partners their own, the dispatcher,
-administrators and the city's leaders every one)."""
+"""``/api/v1/stats/agencies/`` and ``/api/v1/stats/channels/``: the rates per organisation
+(whose the gate says, ``stats_agency_ids``: managers their reach, enterprise partners their own,
+the dispatcher, administrators and the city's leaders every one) and per channel (of the
+issues the user may see)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from coordination.dispatch.permissions import can_see_stats, stats_agency_ids
-from coordination.reporting.selectors import agency_rates
+from coordination.dispatch.permissions import (
+    can_see_stats,
+    issues_visible_to,
+    stats_agency_ids,
+)
+from coordination.reporting.selectors import agency_rates, channel_rates
 from platform_gov.openapi import ERROR_400, ERROR_403
 
 from .common import valid
@@ -122,3 +127,41 @@ class AgencyStatsView(APIView):
             agency_ids=stats_agency_ids(request.user),
         )
         return Response(AgencyRatesSerializer([r.as_dict() for r in rates], many=True).data)
+
+
+class ChannelRatesSerializer(serializers.Serializer):
+    channel = serializers.CharField()
+    label = serializers.CharField()
+    filed = serializers.IntegerField()
+    answered_at_first_contact = serializers.IntegerField(
+        help_text=_("Consultations the call-taker answered on the spot (直接办结).")
+    )
+    first_contact_share = serializers.FloatField(allow_null=True)
+    response_rate = serializers.FloatField(allow_null=True)
+    resolution_rate = serializers.FloatField(allow_null=True)
+    satisfaction_rate = serializers.FloatField(allow_null=True)
+
+
+class ChannelStatsView(APIView):
+    """Per channel (phone, web, app, …): the issues filed in ``[from, to)``, the share answered
+    at first contact and the three rates over the work the others gave. Managers and partners
+    count the issues they may see; the dispatcher, administrators and leaders every one."""
+
+    permission_classes = [permissions.IsAuthenticated, CanSeeStats]
+
+    @extend_schema(
+        summary="Per-channel counts and rates (managers: the issues they see; dispatcher: all)",
+        parameters=[StatsFilterSerializer],
+        responses={200: ChannelRatesSerializer(many=True), 400: ERROR_400, 403: ERROR_403},
+    )
+    def get(self, request: Request) -> Response:
+        period = valid(StatsFilterSerializer, request.query_params)
+        user = request.user
+        rates = channel_rates(
+            # The whole city for those the gate gives every organisation (the dispatcher,
+            # administrators, the city's leaders); for the others the issues they may see.
+            issues=None if stats_agency_ids(user) is None else issues_visible_to(user),
+            start=period.get("from"),
+            end=period.get("to"),
+        )
+        return Response(ChannelRatesSerializer([r.as_dict() for r in rates], many=True).data)

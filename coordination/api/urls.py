@@ -3,9 +3,11 @@ from rest_framework.routers import SimpleRouter
 
 from . import (
     assignments,
+    desk,
     dispatcher,
     hot,
     issues,
+    knowledge,
     publication,
     requests,
     rulesets,
@@ -28,6 +30,10 @@ router.register("topics", topics.TopicViewSet, basename="api-topic")
 urlpatterns = [
     path("dispatch/queue/", dispatcher.DispatchQueueView.as_view(), name="api-dispatch-queue"),
     path("stats/agencies/", stats.AgencyStatsView.as_view(), name="api-stats-agencies"),
+    path("desk/callers/", desk.CallerIssuesView.as_view(), name="api-desk-callers"),
+    path("desk/answers/", desk.AnswerOnTheSpotView.as_view(), name="api-desk-answers"),
+    path("knowledge/search/", knowledge.KnowledgeSearchView.as_view(), name="api-knowledge-search"),
+    path("stats/channels/", stats.ChannelStatsView.as_view(), name="api-stats-channels"),
     path(
         "issues/<int:pk>/publication/",
         publication.IssuePublicationView.as_view(),

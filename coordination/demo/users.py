@@ -16,6 +16,7 @@ from agencies.services import membership_set
 FEATURED_LOGINS: tuple[str, ...] = (
     "admin",
     "dispatcher",
+    "operator",
     "leader",
     "staff_housing",
     "manager_housing",

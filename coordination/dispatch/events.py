@@ -44,6 +44,7 @@ class Event(StrEnum):
     ISSUE_RESOLVED = "issue.resolved"
     ISSUE_MERGED = "issue.merged"
     ISSUE_SUPERVISED = "issue.supervised"
+    ISSUE_FOLLOWED_UP = "issue.followed_up"
     ASSIGNMENT_CREATED = "assignment.created"
     REQUEST_DECIDED = "request.decided"
     DEADLINE_STEP = "deadline.step"

@@ -16,7 +16,11 @@ Every page and endpoint asks here, and nothing else filters by hand:
   (:func:`managed_agency_ids`);
 - **publication** (:func:`can_edit_publication`): who approves what the public sees;
 - **hot issues and topics** (:func:`can_see_hot_issues`, :func:`topic_role`,
-  :func:`topic_reach`): the hot room asks with ids (it is a layer above this one).
+  :func:`topic_reach`): the hot room asks with ids (it is a layer above this one);
+- **the call-takers' console** (:func:`is_operator`, :func:`can_use_desk`) and **the knowledge
+  base** (:func:`article_writer_agency_ids`, :func:`can_write_article`,
+  :func:`can_review_articles`, :func:`can_read_internal_articles`): asked with ids by the
+  knowledge room, a layer above.
 
 What a user may not see answers 404 (``Http404``), whether it exists or not, so that its
 existence does not leak.
@@ -31,7 +35,12 @@ from django.db.models import Q, QuerySet, Subquery
 from django.http import Http404
 
 from agencies.models import Agency, Membership
-from issues.models import Issue, IssueGroupObjectPermission, IssueUserObjectPermission
+from issues.models import (
+    OPERATORS_GROUP,
+    Issue,
+    IssueGroupObjectPermission,
+    IssueUserObjectPermission,
+)
 
 from .models import Assignment, CoordinationRequest
 
@@ -352,3 +361,52 @@ def cooperation_reach(user: User) -> frozenset[int] | None:
         return None
     access = access_for(user)
     return access.reach_ids if access.managed_ids else frozenset()
+
+
+# ------------------------------------------------- the call-takers' console, the knowledge base
+
+
+def is_operator(user: User) -> bool:
+    """The hotline's call-takers (接线员): members of the ``operators`` group."""
+    if not user.is_authenticated:
+        return False
+    cached = getattr(user, "_is_operator", None)
+    if cached is None:
+        cached = user.groups.filter(name=OPERATORS_GROUP).exists()
+        user._is_operator = cached
+    return cached
+
+
+def can_use_desk(user: User) -> bool:
+    """The console at /desk/: operators, and the dispatcher (who may take calls too)."""
+    return is_operator(user) or is_dispatcher(user)
+
+
+def article_writer_agency_ids(user: User) -> frozenset[int] | None:
+    """For which organisations ``user`` may write knowledge articles: every one (None) for the
+    dispatcher; else the organisations in their reach (staff their own, managers those below
+    too)."""
+    if is_dispatcher(user):
+        return None
+    return access_for(user).reach_ids
+
+
+def can_write_article(user: User, *, agency_id: int | None) -> bool:
+    """Write or edit an article held by ``agency_id`` (None: asking whether any at all)."""
+    if not user.is_authenticated:
+        return False
+    allowed = article_writer_agency_ids(user)
+    if allowed is None:
+        return True
+    return bool(allowed) if agency_id is None else agency_id in allowed
+
+
+def can_review_articles(user: User) -> bool:
+    """Review before publishing: the dispatch centre alone publishes, sends back and retires
+    (an organisation may retire its own)."""
+    return is_dispatcher(user)
+
+
+def can_read_internal_articles(user: User) -> bool:
+    """Internal articles: the dispatcher, operators and staff of any organisation."""
+    return is_dispatcher(user) or is_operator(user) or is_agency_member(user)

@@ -14,6 +14,7 @@ The issue's life, as the table below allows it (services in brackets)::
     resolved ─[feedback 3–5, close unrated]─> closed ─[reopen]─> dispatched (redo)        │
     resolved ─[feedback 1–2, reopen]──────────────────────────> dispatched (redo) <───────┘
     any issue still being handled ─[merge]─> merged
+    submitted ─[answer on the spot]─> closed (直接办结: a consultation the call-taker answered)
 """
 
 from __future__ import annotations
@@ -95,6 +96,8 @@ ISSUE = StateMachine(
         _t([IS.RESOLVED], IS.DISPATCHED, "issue_feedback", "issue_reopen"),
         _t([IS.CLOSED], IS.DISPATCHED, "issue_reopen"),
         _t(_HANDLED, IS.MERGED, "issue_merge"),
+        # A consultation the call-taker answered on the spot (直接办结) closes as it is filed.
+        _t([IS.SUBMITTED], IS.CLOSED, "issue_answer_on_the_spot"),
     ),
 )
 

@@ -32,6 +32,7 @@ STAFF_SUBJECTS: dict[str, Callable[[], str]] = {
     "deadline_managers": lambda: _("Escalated (督办): %(number)s is late"),
     "deadline_dispatcher": lambda: _("Escalated to the dispatcher: %(number)s is late"),
     "escalated": lambda: _("Supervision (督办) by the dispatcher: %(number)s"),
+    "followed_up": lambda: _("The resident called again about %(number)s"),
 }
 
 

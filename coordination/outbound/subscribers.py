@@ -14,6 +14,7 @@ issue.replied       the resident                          —
 issue.resolved      the resident (asked to rate)          ``assignment.resolved``
 issue.merged        the duplicate's resident              —
 issue.supervised    the managers on the case              —
+issue.followed_up   the staff on the case                 —
 assignment.created  the organisation's staff              ``assignment.created``
 request.decided     the organisation that asked           ``assignment.decided``
 deadline.step       staff / managers / the dispatcher     ``assignment.deadline_near``
@@ -80,6 +81,11 @@ def on_issue_supervised(*, issue_id: int, agency_ids: list[int]) -> None:
         _staff(agency_id, issue_id, "escalated", managers_only=True)
 
 
+def on_issue_followed_up(*, issue_id: int, agency_ids: list[int]) -> None:
+    for agency_id in agency_ids:
+        _staff(agency_id, issue_id, "followed_up")
+
+
 def on_assignment_created(*, assignment_id: int, issue_id: int, agency_id: int) -> None:
     _staff(agency_id, issue_id, "assigned")
     _webhook(agency_id=agency_id, event="assignment.created", assignment_id=assignment_id)
@@ -114,6 +120,7 @@ SUBSCRIBERS = {
     Event.ISSUE_RESOLVED: on_issue_resolved,
     Event.ISSUE_MERGED: on_issue_merged,
     Event.ISSUE_SUPERVISED: on_issue_supervised,
+    Event.ISSUE_FOLLOWED_UP: on_issue_followed_up,
     Event.ASSIGNMENT_CREATED: on_assignment_created,
     Event.REQUEST_DECIDED: on_request_decided,
     Event.DEADLINE_STEP: on_deadline_step,

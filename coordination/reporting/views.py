@@ -26,11 +26,17 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
-from coordination.dispatch.permissions import can_see_stats, is_dispatcher, stats_agency_ids
+from coordination.dispatch.permissions import (
+    can_see_stats,
+    is_dispatcher,
+    issues_visible_to,
+    stats_agency_ids,
+)
 
 from .exports import FORMATS, table_response
 from .figures import Cube, rollup_rows
 from .maps import area_layer, dashboard_map
+from .selectors import channel_rates
 from .services import rollup_version
 from .tables import RATES, TABLE_KEYS, dashboard_tables
 
@@ -211,6 +217,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             # The rendered charts and tables are cached under the figures' own key.
             "figures_key": figures["key"],
             "figures_seconds": settings.FIGURES_CACHE_SECONDS,
+            # Per channel, with what was answered at first contact (直接办结): counted from the
+            # issues (four grouped queries), whom the user may see.
+            "channels": channel_rates(
+                issues=None if everyone else issues_visible_to(user),
+                start=_midnight(period.first),
+                end=_midnight(period.last + timedelta(days=1)),
+            ),
         },
     )
 

@@ -4,7 +4,7 @@
 from django import forms
 from django.contrib import admin
 
-from .models import Rule, RuleSet, RuleSetPublication
+from .models import Responsibility, Rule, RuleSet, RuleSetPublication
 from .services import ruleset_draft_create
 from .validation import rule_problems
 
@@ -95,3 +95,10 @@ class RuleSetPublicationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Responsibility)
+class ResponsibilityAdmin(admin.ModelAdmin):
+    list_display = ("agency", "category", "legal_basis")
+    list_filter = ("agency",)
+    search_fields = ("notes", "legal_basis")

@@ -138,3 +138,34 @@ class RuleSetPublication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} v{self.ruleset.version}"
+
+
+class Responsibility(models.Model):
+    """One matter an organisation is responsible for (职责清单): a category, with notes and the
+    legal basis. A rule that sends a category to an organisation whose list is not empty and
+    does not hold it draws a warning (``validation.ruleset_warnings``); it still publishes."""
+
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="responsibilities",
+    )
+    category = models.ForeignKey(
+        "issues.Category", verbose_name=_("category"), on_delete=models.CASCADE, related_name="+"
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["agency", "category"]
+        verbose_name = _("responsibility")
+        verbose_name_plural = _("responsibility list (职责清单)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "category"], name="rules_responsibility_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}: {self.category_id}"

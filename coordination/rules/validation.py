@@ -13,7 +13,7 @@ from issues.models import Category
 from platform_gov.errors import WorkflowError
 
 from .compiled import ruleset_specs, world
-from .models import Rule, RuleSet
+from .models import Responsibility, Rule, RuleSet
 
 
 class RuleSetInvalid(WorkflowError):
@@ -80,3 +80,39 @@ def _problems(specs: list[RuleSpec], problems: list[Problem]) -> list[Problem]:
                 )
             )
     return sorted(problems, key=lambda p: (p.rule_id or 0, p.field, p.message))
+
+
+def ruleset_warnings(*, ruleset: RuleSet) -> list[Problem]:
+    """Rules that send a category to an organisation whose responsibility list (职责清单)
+    does not hold it, nor the category above it: warnings, which do not stop publishing.
+    Organisations without a list are not checked."""
+    specs, _problems = ruleset_specs(ruleset=ruleset)
+    held: dict[str, set[str]] = {}
+    for agency, category in Responsibility.objects.values_list("agency__code", "category__code"):
+        held.setdefault(agency, set()).add(category)
+    parents = dict(Category.objects.values_list("code", "parent__code"))
+    warnings = []
+    for spec in specs:
+        categories = [
+            c.value
+            for c in spec.conditions.all
+            if c.field == "category" and c.op in ("is", "under")
+        ]
+        targets = [("actions.lead", spec.actions.lead)] + [
+            (f"actions.co_handlers[{i}]", t) for i, t in enumerate(spec.actions.co_handlers)
+        ]
+        for field, target in targets:
+            if target is None or target.type != "agency" or target.agency not in held:
+                continue
+            for code in categories:
+                if code in held[target.agency] or parents.get(code) in held[target.agency]:
+                    continue
+                warnings.append(
+                    Problem(
+                        rule_id=spec.id,
+                        field=field,
+                        message=_("%(category)s is not on %(agency)s's responsibility list")
+                        % {"category": code, "agency": target.agency},
+                    )
+                )
+    return warnings

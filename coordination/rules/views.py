@@ -22,7 +22,7 @@ from .permissions import can_manage_rules
 from .selectors import active_ruleset, describe_rule
 from .services import rule_delete, rule_save, ruleset_draft_create, ruleset_publish
 from .simulate import simulate_facts, simulate_replay
-from .validation import RuleSetInvalid, rule_problems, ruleset_problems
+from .validation import RuleSetInvalid, rule_problems, ruleset_problems, ruleset_warnings
 from .wording import describe_decision, describe_problem, names
 
 
@@ -106,6 +106,10 @@ def ruleset_detail(request: HttpRequest, ruleset_id: int) -> HttpResponse:
             "problems": [
                 {"rule_id": p.rule_id, "field": p.field, "message": describe_problem(p.message)}
                 for p in (ruleset_problems(ruleset=ruleset) if ruleset.is_editable else [])
+            ],
+            "warnings": [
+                {"rule_id": w.rule_id, "message": w.message}
+                for w in (ruleset_warnings(ruleset=ruleset) if ruleset.is_editable else [])
             ],
             "simulate_form": simulate_form,
             "replay_form": replay_form,

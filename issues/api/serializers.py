@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,7 @@ from rest_framework import serializers
 from ..models import Category, Issue, Update
 from ..photos import FIELD as PHOTOS_FIELD
 from ..photos import Photo, photos_prepare
+from ..selectors import channel_allowed
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -61,8 +63,21 @@ class IssueSubmitSerializer(serializers.Serializer):
         ),
     )
     channel = serializers.ChoiceField(
-        choices=Issue.Channel.choices, required=False, default=Issue.Channel.WEB
+        choices=Issue.Channel.choices,
+        required=False,
+        default=Issue.Channel.API,
+        help_text=_(
+            "How the report reached the platform: by default api. Anybody may name web, app, "
+            "mini_program or wechat; staff and operators also phone, email, letter and walk_in."
+        ),
     )
+
+    def validate_channel(self, value: str) -> str:
+        request = self.context.get("request")
+        user = getattr(request, "user", None) or AnonymousUser()
+        if not channel_allowed(user=user, channel=value):
+            raise serializers.ValidationError(_("You may not file by this channel."))
+        return value
 
     def validate(self, attrs: dict) -> dict:
         if (attrs.get("lat") is None) != (attrs.get("lon") is None):

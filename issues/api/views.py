@@ -133,7 +133,7 @@ def issue_submit_response(request: Request) -> Response:
     to five seconds for it, then answers 409. Shared by the view below and the staff's
     ``/api/v1/issues/`` collection, which owns the path for GET.
     """
-    body = IssueSubmitWithPhotosSerializer(data=request.data)
+    body = IssueSubmitWithPhotosSerializer(data=request.data, context={"request": request})
     body.is_valid(raise_exception=True)
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > IDEMPOTENCY_KEY_MAX:

@@ -160,7 +160,7 @@ def test_a_resident_files_an_issue_without_logging_in(city):
     assert set(body) == {"id", "tracking_number", "access_token", "status"}
     issue = Issue.objects.get(pk=body["id"])
     assert issue.access_token == body["access_token"]
-    assert issue.channel == Issue.Channel.WEB
+    assert issue.channel == Issue.Channel.API
     assert issue.anonymous is True
     assert issue.category == city["noise"]
     assert body["status"] == Issue.Status.SUBMITTED

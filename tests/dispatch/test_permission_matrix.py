@@ -59,6 +59,7 @@ from issues import services
 from issues.models import Feedback, Issue
 from tests.factories import PASSWORD, CategoryFactory
 from tests.hot.matrix import hot_rows
+from tests.knowledge.matrix import knowledge_rows
 from tests.permission_world import (
     ADMINISTRATOR,
     ANONYMOUS,
@@ -1256,6 +1257,9 @@ def _rows() -> list[Row]:
     ]
     # ----------------------------------------- hot issues, topics, "me too" (tests/hot/matrix.py)
     rows += hot_rows(page=page, page_post=page_post, api=api, api_post=api_post, public=public)
+    rows += knowledge_rows(
+        page=page, page_post=page_post, api=api, api_post=api_post, public=public
+    )
     # ---------------------------------------------------- Open311: public, no contact
     for fmt in ("json", "xml"):
         rows += [

@@ -192,6 +192,10 @@ def test_a_life_of_every_move_changes_statuses_only_as_the_table_allows(city, re
     survivor, duplicate = city["file"](), city["file"]()
     merge.issue_merge(issue_id=duplicate.pk, into_id=survivor.pk, actor=dispatcher)
 
+    # A caller's question the call-taker answered on the spot (直接办结): closed as filed.
+    asked_only = IssueFactory(status=IS.SUBMITTED, category=None)
+    followup.issue_answer_on_the_spot(issue_id=asked_only.pk, actor=dispatcher, answer="At 9.")
+
     # Every status written was a move the table allowed, asked by the service it names…
     asked = Counter((machine, source, target) for machine, source, target, _by in moves)
     assert Counter(changes) - asked == Counter()
@@ -233,12 +237,16 @@ ISSUE_SERVICES = {
         into_id=IssueFactory(status=IS.DISPATCHED).pk,
         actor=city["dispatcher"],
     ),
+    "issue_answer_on_the_spot": lambda issue, city: followup.issue_answer_on_the_spot(
+        issue_id=issue.pk, actor=city["dispatcher"], answer="Open at nine."
+    ),
 }
 TARGETS = {
     "issue_dispatch": IS.DISPATCHED,
     "issue_feedback": IS.CLOSED,
     "issue_reopen": IS.DISPATCHED,
     "issue_merge": IS.MERGED,
+    "issue_answer_on_the_spot": IS.CLOSED,
 }
 
 

@@ -160,7 +160,7 @@ def can_log_in(username: str, password: str) -> bool:
     return authenticate(request, username=username, password=password) is not None
 
 
-@pytest.mark.parametrize("username", ["admin", "dispatcher", "staff_housing"])
+@pytest.mark.parametrize("username", ["admin", "dispatcher", "staff_housing", "operator"])
 def test_demo_users_can_log_in(seeded, username):
     assert can_log_in(username, DEMO_PASSWORD)
 
@@ -258,3 +258,19 @@ def test_the_demo_keeps_sensitive_categories_private(seeded):
     )
     assert {"labour", "unpaid-wages", "social-insurance", "women-children"} <= private
     assert "street-light" not in private
+
+
+def test_the_operator_takes_calls_and_the_knowledge_base_answers(seeded):
+    from coordination.dispatch.permissions import is_operator
+    from coordination.knowledge.models import Article
+    from coordination.knowledge.search import search
+
+    assert is_operator(User.objects.get(username="operator"))
+    assert Article.objects.filter(status=Article.Status.PUBLISHED).count() >= 20
+    assert Article.objects.filter(question__regex=r"^[A-Za-z]").exists()  # English ones too
+    assert search("停电了怎么办")[0].article.question == "家里突然停电了怎么办？"
+    from coordination.rules.models import Responsibility
+    from coordination.rules.validation import ruleset_warnings
+
+    assert Responsibility.objects.filter(agency__code="water").exists()
+    assert isinstance(ruleset_warnings(ruleset=RuleSet.objects.get(status="active")), list)

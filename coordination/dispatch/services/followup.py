@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +24,7 @@ from platform_gov.errors import WorkflowError
 
 from ..models import Assignment, Handoff
 from ..transitions import ISSUE
-from .common import assign, end_active_work, locked_issue
+from .common import assign, end_active_work, locked_issue, require_text
 
 
 def _lead_done(issue: Issue) -> Assignment | None:
@@ -138,3 +139,48 @@ def issues_close_unrated(*, now: datetime | None = None, limit: int = 1000) -> i
             issue_add_update(issue=issue, kind=Update.Kind.CLOSED)
             closed += 1
     return closed
+
+
+def issue_answer_on_the_spot(
+    *, issue_id: int, actor: AbstractBaseUser, answer: str, details: dict | None = None
+) -> Issue:
+    """The call-taker answered the caller's question at once (直接办结): the issue, just
+    filed, closes without being routed, marked ``answered_at_first_contact``, the answer its
+    resolution. ``details`` (e.g. the knowledge article used) go on the closing Handoff.
+
+    Routing, enqueued by the filing, finds the issue no longer ``submitted`` and leaves it.
+    """
+    answer = require_text(answer, _("Say what the caller was told."))
+    now = timezone.now()
+    with transaction.atomic():
+        issue = locked_issue(issue_id)
+        issue.status = ISSUE.move(
+            issue.status,
+            Issue.Status.CLOSED,
+            by="issue_answer_on_the_spot",
+            refused=_("Only an issue just filed can be answered on the spot."),
+        )
+        issue.answered_at_first_contact = True
+        issue.resolution = answer
+        issue.resolved_at = now
+        issue.closed_at = now
+        issue.save(
+            update_fields=[
+                "status",
+                "answered_at_first_contact",
+                "resolution",
+                "resolved_at",
+                "closed_at",
+                "updated_at",
+            ]
+        )
+        Handoff.objects.create(
+            issue=issue,
+            kind=Handoff.Kind.CLOSED,
+            actor=actor,
+            note=answer,
+            details={"why": "answered at first contact", **(details or {})},
+            at=now,
+        )
+        issue_add_update(issue=issue, kind=Update.Kind.CLOSED, note=answer)
+    return issue

@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coordination.deadlines.selectors import work_calendar
-from issues.models import Issue
+from issues.models import Issue, Update
+from issues.services import issue_add_update
 from platform_gov.errors import WorkflowError
 
 from ..events import Event, publish
@@ -55,6 +56,32 @@ def issue_escalate(*, issue_id: int, actor: AbstractBaseUser, note: str) -> Hand
             )
         )
         publish(Event.ISSUE_SUPERVISED, issue_id=issue.pk, agency_ids=agency_ids)
+    return handoff
+
+
+def issue_caller_follow_up(*, issue_id: int, actor: AbstractBaseUser, note: str) -> Handoff:
+    """A caller rang again about an open issue (a follow-up, not a new issue): the call-taker's
+    note goes on the record and on the resident's timeline, and the organisations holding
+    active work on it are reminded (``issue.followed_up``)."""
+    note = require_text(note, _("Say what the caller said."))
+    with transaction.atomic():
+        issue = locked_issue(issue_id)
+        if not issue.is_open:
+            raise WorkflowError(_("The issue is no longer open: file a new one."), code="not_open")
+        handoff = Handoff.objects.create(
+            issue=issue,
+            kind=Handoff.Kind.REMINDED,
+            actor=actor,
+            note=note,
+            details={"by": "caller", "channel": Issue.Channel.PHONE},
+        )
+        issue_add_update(issue=issue, kind=Update.Kind.FOLLOW_UP, note=note)
+        agency_ids = list(
+            issue.assignments.filter(status__in=Assignment.ACTIVE_STATUSES).values_list(
+                "agency_id", flat=True
+            )
+        )
+        publish(Event.ISSUE_FOLLOWED_UP, issue_id=issue.pk, agency_ids=agency_ids)
     return handoff
 
 

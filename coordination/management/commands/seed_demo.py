@@ -24,6 +24,7 @@ from coordination.demo.categories import (
 )
 from coordination.demo.history import seed_history
 from coordination.demo.hot import seed_hot_issues, seed_leader
+from coordination.demo.knowledge import seed_articles, seed_operator, seed_responsibilities
 from coordination.demo.past import seed_past
 from coordination.demo.places import seed_agencies, seed_areas
 from coordination.demo.rules import seed_rules
@@ -104,6 +105,19 @@ class Command(BaseCommand):
             self._done(_("Routing rules"), ruleset.rules.count(), created)
             texts, created = seed_history(train=False if no_classifier else None)
             self._done(_("Labelled history"), texts, created)
+            operator, new = seed_operator(password=password, reset=reset_passwords)
+            logins.append(operator)
+            self._done(_("Call-takers"), 1, int(new))
+            users = get_user_model().objects.filter(username__startswith="staff_")
+            articles, created = seed_articles(
+                agencies,
+                categories,
+                reviewer=get_user_model().objects.get(username="dispatcher"),
+                writers={u.username.removeprefix("staff_"): u for u in users},
+            )
+            self._done(_("Knowledge articles"), articles, created)
+            duties, created = seed_responsibilities(agencies, categories)
+            self._done(_("Responsibility lists"), duties, created)
             complaints, new = seed_hot_issues(
                 agencies, get_user_model().objects.get(username="dispatcher")
             )
