@@ -237,6 +237,7 @@ CELERY_TASK_ROUTES = {
     "coordination.dispatch.tasks.issues_close_unrated": {"queue": "sweeps"},
     "coordination.outbound.tasks.outbox_sweep": {"queue": "sweeps"},
     "issues.tasks.photos_sweep": {"queue": "sweeps"},
+    "coordination.reporting.tasks.rollup_*": {"queue": "sweeps"},
     "coordination.outbound.tasks.outbox_relay": {"queue": "notifications"},
     "coordination.outbound.tasks.notify_*": {"queue": "notifications"},
     "coordination.outbound.tasks.webhook*": {"queue": "webhooks"},

@@ -185,7 +185,8 @@ def knowledge_rows(*, page, page_post, api, api_post, public):
             "api-stats-channels",
             "/api/v1/stats/channels/",
             lambda w: "/api/v1/stats/channels/",
-            allowed=frozenset({MANAGER, DISPATCHER, ADMINISTRATOR}),
-            area=frozenset({MANAGER, DISPATCHER, ADMINISTRATOR}),
+            # As the other figures: partners count their own issues only.
+            allowed=frozenset({PARTNER, MANAGER, DISPATCHER, ADMINISTRATOR}),
+            area=frozenset({PARTNER, MANAGER, DISPATCHER, ADMINISTRATOR}),
         ),
     ]
