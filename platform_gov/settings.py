@@ -238,6 +238,7 @@ CELERY_TASK_ROUTES = {
     "coordination.outbound.tasks.outbox_sweep": {"queue": "sweeps"},
     "issues.tasks.photos_sweep": {"queue": "sweeps"},
     "coordination.reporting.tasks.rollup_*": {"queue": "sweeps"},
+    "coordination.desk.tasks.mailbox_sweep": {"queue": "sweeps"},
     "coordination.outbound.tasks.outbox_relay": {"queue": "notifications"},
     "coordination.outbound.tasks.notify_*": {"queue": "notifications"},
     "coordination.outbound.tasks.webhook*": {"queue": "webhooks"},
@@ -289,6 +290,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=15, hour=2),
     },
 }
+# The hotline's mailbox (imaps://user:password@host:993/INBOX), read every minute when set;
+# each new message is filed as an issue of channel e-mail (coordination.desk.mailbox).
+INBOUND_MAIL_URL = env.str("INBOUND_MAIL_URL", default="")
+if INBOUND_MAIL_URL:
+    CELERY_BEAT_SCHEDULE["read-the-hotline-mailbox"] = {
+        "task": "coordination.desk.tasks.mailbox_sweep",
+        "schedule": timedelta(seconds=env.int("INBOUND_MAIL_INTERVAL_SECONDS", default=60)),
+    }
 # The days the frequent task recounts (today included).
 ROLLUP_REFRESH_DAYS = env.int("ROLLUP_REFRESH_DAYS", default=45)
 # The dashboard's figures are cached until the rollup changes, at most this long.

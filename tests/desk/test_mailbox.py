@@ -8,6 +8,7 @@ from email.message import EmailMessage
 import pytest
 
 from coordination.desk.mailbox import ImapMailbox, mail_file, mailbox_read
+from coordination.desk.tasks import mailbox_sweep
 from issues.models import Issue
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +57,26 @@ def test_a_message_without_message_id_is_known_by_its_content():
 def test_the_imap_mailbox_is_configured_by_url():
     box = ImapMailbox("imaps://hotline%40qinghe:s3cret@mail.example.org:993/INBOX")
     assert (box.url.hostname, box.url.port, box.url.path) == ("mail.example.org", 993, "/INBOX")
+
+
+def test_the_beat_task_reads_the_configured_mailbox_and_files_each_message_once(
+    settings, monkeypatch
+):
+    # The mail server is outside the platform: its one method is replaced, nothing of ours.
+    raw = message("井盖丢失", "和平路口的井盖丢了，很危险。", message_id="<beat-1@example.org>")
+    monkeypatch.setattr(ImapMailbox, "messages", lambda self: iter([raw]))
+    settings.INBOUND_MAIL_URL = ""
+    assert mailbox_sweep() == 0  # no mailbox configured: nothing read
+    assert not Issue.objects.exists()
+
+    settings.INBOUND_MAIL_URL = "imaps://hotline:secret@mail.example.org/INBOX"
+    assert mailbox_sweep() == 1
+    assert mailbox_sweep() == 0  # the same message again (a rerun after a crash): still once
+    assert Issue.objects.get().channel == Issue.Channel.EMAIL
+
+
+def test_the_beat_task_runs_on_the_sweeps_queue():
+    from django.conf import settings as django_settings
+
+    routes = django_settings.CELERY_TASK_ROUTES
+    assert routes["coordination.desk.tasks.mailbox_sweep"] == {"queue": "sweeps"}

@@ -8,7 +8,7 @@ class Command(BaseCommand):
     help = "File each new message of the hotline's mailbox (IMAP) as an issue of channel e-mail."
 
     def add_arguments(self, parser):
-        parser.add_argument("--url", default=getattr(settings, "INBOUND_MAIL_URL", ""))
+        parser.add_argument("--url", default=settings.INBOUND_MAIL_URL)
 
     def handle(self, *args, url: str = "", **options):
         if not url:
