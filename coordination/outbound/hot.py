@@ -9,9 +9,12 @@ topic.member_joined the issue's resident: their report is part of a city-wide ef
 topic.completed     each member issue's resident: the effort is done, and what it achieved
 ==================  =========================================================================
 
-Like the dispatcher's events, each subscriber enqueues its sending for after the commit; the
-tasks are idempotent enough to retry (a warning's mail names the warning, not a count that
-moves) and write in the resident's language.
+Like the dispatcher's, each message is a row of the outbox (``outbox.py``), written in the
+transaction of the event and relayed after the commit: sent until done, with a Message-ID of
+its own, or given up with the reason. The mail is rendered when it is sent (audiences
+``hot_warning`` and ``topic_resident`` of the relay), in the resident's language. The tasks
+``notify_hot_warning`` and ``notify_topic_resident`` remain for messages queued before the
+outbox.
 """
 
 from __future__ import annotations
@@ -33,9 +36,11 @@ from coordination.hot.events import HotEvent
 from coordination.hot.models import HotMember, HotWarning, Topic, TopicMember
 from coordination.hot.public import public_issues
 from issues.models import Issue
-from platform_gov.celery import enqueue_after_commit
 
 from .mail import staff_addresses
+from .models import OutboxMessage
+from .outbox import outbox_record
+from .relay import MAIL_AUDIENCES, Batches
 
 RETRY = {
     "autoretry_for": (OSError, SMTPException),
@@ -49,22 +54,37 @@ RETRY = {
 
 
 def on_hot_warning(*, warning_id: int) -> None:
-    enqueue_after_commit(notify_hot_warning, warning_id=warning_id)
+    # A warning opens once: recorded twice (a retried evaluation), it is one message.
+    outbox_record(
+        kind=OutboxMessage.Kind.MAIL,
+        payload={"audience": "hot_warning", "warning_id": warning_id},
+        recipient=f"dispatch centre and managers, warning {warning_id}",
+        dedupe_key=f"hot-warning:{warning_id}",
+    )
+
+
+def _topic_news(*, topic_id: int, issue_id: int, event: str) -> None:
+    outbox_record(
+        kind=OutboxMessage.Kind.MAIL,
+        payload={
+            "audience": "topic_resident",
+            "topic_id": topic_id,
+            "issue_id": issue_id,
+            "event": event,
+        },
+        recipient=f"resident of issue {issue_id}",
+    )
 
 
 def on_topic_member_joined(*, topic_id: int, issue_id: int) -> None:
-    enqueue_after_commit(
-        notify_topic_resident, topic_id=topic_id, issue_id=issue_id, event="joined"
-    )
+    _topic_news(topic_id=topic_id, issue_id=issue_id, event="joined")
 
 
 def on_topic_completed(*, topic_id: int) -> None:
     for issue_id in TopicMember.objects.filter(
         topic_id=topic_id, status=TopicMember.Status.CONFIRMED
     ).values_list("issue_id", flat=True):
-        enqueue_after_commit(
-            notify_topic_resident, topic_id=topic_id, issue_id=issue_id, event="completed"
-        )
+        _topic_news(topic_id=topic_id, issue_id=issue_id, event="completed")
 
 
 SUBSCRIBERS = {
@@ -77,6 +97,8 @@ SUBSCRIBERS = {
 def connect() -> None:
     for event, subscriber in SUBSCRIBERS.items():
         subscribe(event, subscriber)
+    MAIL_AUDIENCES["hot_warning"] = warning_batches
+    MAIL_AUDIENCES["topic_resident"] = topic_batches
 
 
 # ------------------------------------------------------------------------------ warnings
@@ -146,16 +168,16 @@ def warning_message(warning: HotWarning) -> tuple[str, str]:
     return subject, "\n\n".join(line for line in lines if line)
 
 
-@shared_task(**RETRY)
-def notify_hot_warning(warning_id: int) -> int:
-    """Mail the dispatch centre and the responsible organisations' managers of a warning."""
+def warning_batches(data: dict) -> Batches:
+    """The outbox's e-mail of a warning: the dispatch centre and the responsible
+    organisations' managers, one message (in the site's language)."""
     warning = (
         HotWarning.objects.select_related("area", "category", "hot_issue")
-        .filter(pk=warning_id)
+        .filter(pk=data.get("warning_id"))
         .first()
     )
     if warning is None:
-        return 0
+        return "the warning no longer exists"
     recipients: set[str] = set()
     centre = dispatch_centre()
     if centre is not None:
@@ -163,10 +185,19 @@ def notify_hot_warning(warning_id: int) -> int:
     for agency in warning_responsible_agencies(warning):
         recipients |= set(staff_addresses(agency=agency, managers_only=True))
     if not recipients:
+        return "no member with an address"
+    return [("", warning_message(warning), sorted(recipients))]
+
+
+@shared_task(**RETRY)
+def notify_hot_warning(warning_id: int) -> int:
+    """Before the outbox: mail a warning at once (messages queued before an upgrade)."""
+    batches = warning_batches({"warning_id": warning_id})
+    if isinstance(batches, str):
         return 0
-    subject, body = warning_message(warning)
-    send_mail(subject, body, None, sorted(recipients))
-    return len(recipients)
+    for _part, (subject, body), recipients in batches:
+        send_mail(subject, body, None, recipients)
+    return len(batches[0][2])
 
 
 # ------------------------------------------------------------------------------- topics
@@ -206,16 +237,26 @@ def topic_resident_message(*, topic: Topic, issue: Issue, event: str) -> tuple[s
     return subject, "\n\n".join(line for line in lines if line)
 
 
+def topic_batches(data: dict) -> Batches:
+    """The outbox's e-mail to one member issue's resident: it joined a topic, or the topic is
+    done."""
+    topic = Topic.objects.select_related("lead").filter(pk=data.get("topic_id")).first()
+    issue = Issue.objects.filter(pk=data.get("issue_id")).first()
+    if topic is None or issue is None:
+        return "the topic or the issue no longer exists"
+    message = topic_resident_message(topic=topic, issue=issue, event=data.get("event", ""))
+    if message is None:
+        return "no address to write to"
+    return [("", message, [issue.contact_email])]
+
+
 @shared_task(**RETRY)
 def notify_topic_resident(topic_id: int, issue_id: int, event: str) -> bool:
-    """Mail one member issue's resident that it joined a topic, or that the topic is done."""
-    topic = Topic.objects.select_related("lead").filter(pk=topic_id).first()
-    issue = Issue.objects.filter(pk=issue_id).first()
-    if topic is None or issue is None:
+    """Before the outbox: mail one member issue's resident at once (queued before an
+    upgrade)."""
+    batches = topic_batches({"topic_id": topic_id, "issue_id": issue_id, "event": event})
+    if isinstance(batches, str):
         return False
-    message = topic_resident_message(topic=topic, issue=issue, event=event)
-    if message is None:
-        return False
-    subject, body = message
-    send_mail(subject, body, None, [issue.contact_email])
+    for _part, (subject, body), recipients in batches:
+        send_mail(subject, body, None, recipients)
     return True

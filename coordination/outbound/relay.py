@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from smtplib import SMTPException
@@ -80,29 +81,43 @@ class Outcome:
     skipped: bool = False
 
 
-def _send_mail(message: OutboxMessage) -> Outcome:
-    data = message.payload
+# An e-mail's batches: [(part, (subject, body), recipients)], one per language of its
+# readers; or a string, the reason there is nothing to send.
+Batches = list[tuple[str, tuple[str, str], list[str]]] | str
+
+# Other rooms' e-mails, by the ``audience`` of their payload: a function of the payload that
+# renders the batches at sending time (the hot room registers its warnings and topic news).
+MAIL_AUDIENCES: dict[str, Callable[[dict], Batches]] = {}
+
+
+def _issue_batches(data: dict) -> Batches:
+    """The dispatcher's e-mails: to an issue's resident, or to an organisation's staff."""
     issue = Issue.objects.filter(pk=data.get("issue_id")).first()
     if issue is None:
-        return Outcome(sent=False, skipped=True, error="the issue no longer exists")
+        return "the issue no longer exists"
     if data.get("audience") == "resident":
         rendered = resident_message(issue=issue, event=data["event"])
         if rendered is None:
-            return Outcome(sent=False, skipped=True, error="no address to write to")
-        batches = [("", rendered, [issue.contact_email])]
-    else:
-        agency = Agency.objects.filter(pk=data.get("agency_id")).first()
-        if agency is None:
-            return Outcome(sent=False, skipped=True, error="the organisation no longer exists")
-        grouped = staff_addresses_by_language(
-            agency=agency, managers_only=bool(data.get("managers_only"))
-        )
-        batches = [
-            (language, staff_message(issue=issue, event=data["event"], language=language), to)
-            for language, to in grouped.items()
-        ]
-        if not batches:
-            return Outcome(sent=False, skipped=True, error="no member with an address")
+            return "no address to write to"
+        return [("", rendered, [issue.contact_email])]
+    agency = Agency.objects.filter(pk=data.get("agency_id")).first()
+    if agency is None:
+        return "the organisation no longer exists"
+    grouped = staff_addresses_by_language(
+        agency=agency, managers_only=bool(data.get("managers_only"))
+    )
+    batches = [
+        (language, staff_message(issue=issue, event=data["event"], language=language), to)
+        for language, to in grouped.items()
+    ]
+    return batches or "no member with an address"
+
+
+def _send_mail(message: OutboxMessage) -> Outcome:
+    data = message.payload
+    batches = MAIL_AUDIENCES.get(data.get("audience"), _issue_batches)(data)
+    if isinstance(batches, str):
+        return Outcome(sent=False, skipped=True, error=batches)
     try:
         for part, (subject, body), recipients in batches:
             EmailMessage(

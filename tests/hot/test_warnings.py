@@ -11,6 +11,7 @@ from django.core import mail
 
 from coordination.hot.models import HotWarning
 from coordination.hot.services.warnings import Thresholds, level, poisson_tail, warnings_evaluate
+from coordination.outbound.models import OutboxMessage
 
 from .conftest import EAST
 from .fixtures import START
@@ -101,6 +102,45 @@ def test_the_warning_is_mailed_to_the_dispatcher_and_the_areas_managers(
     body = next(m.body for m in sent if f"/hot/warnings/{warning.pk}/" in m.body)
     assert BURSTS[0][0] in body  # the complaints' public titles
     assert "13800000" not in body  # never a resident's contact
+    # Through the outbox: one row for the warning, sent, its id in the e-mail's Message-ID.
+    row = OutboxMessage.objects.get(dedupe_key=f"hot-warning:{warning.pk}")
+    assert row.status == OutboxMessage.Status.SENT
+    mailed = next(m for m in sent if f"/hot/warnings/{warning.pk}/" in m.body)
+    assert mailed.extra_headers["Message-ID"].startswith(f"<outbox-{row.pk}@")
+
+
+def test_a_warning_mail_that_fails_is_kept_and_sent_later(city, file, settings, monkeypatch):
+    """The mail server refuses: the warning's message stays in the outbox, scheduled again in
+    the database, and the relay's next pass sends it (once)."""
+    from smtplib import SMTPServerDisconnected
+
+    from django.core.mail import EmailMessage
+
+    from coordination.outbound.relay import outbox_send_due
+
+    settings.HOT_WARNING_MIN_COUNT = 4
+    real_send = EmailMessage.send
+
+    def refuse(self, *args, **kwargs):
+        if "/hot/warnings/" in self.body:
+            raise SMTPServerDisconnected("the mail server went away")
+        return real_send(self, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMessage, "send", refuse)  # the mail server is outside: faked
+    mail.outbox.clear()
+    for i in range(4):
+        file(BURSTS[i], day=i * 0.05)
+    warning = HotWarning.objects.filter(scope=HotWarning.Scope.AREA_CATEGORY).get()
+    row = OutboxMessage.objects.get(dedupe_key=f"hot-warning:{warning.pk}")
+    assert row.status == OutboxMessage.Status.PENDING
+    assert row.attempts >= 1 and "went away" in row.last_error
+    assert not [m for m in mail.outbox if "/hot/warnings/" in m.body]
+
+    monkeypatch.setattr(EmailMessage, "send", real_send)  # the server is back
+    outbox_send_due(now=row.next_attempt_at + timedelta(seconds=1))
+    row.refresh_from_db()
+    assert row.status == OutboxMessage.Status.SENT
+    assert len([m for m in mail.outbox if f"/hot/warnings/{warning.pk}/" in m.body]) == 1
 
 
 def test_quiet_levels_do_not_warn(city, file):
