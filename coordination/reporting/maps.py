@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agencies.models import Area
 from coordination.dispatch.permissions import issues_in_figures
@@ -81,4 +82,6 @@ def dashboard_map(user, layer: dict, period) -> dict:
         "attribution": settings.MAP_TILE_ATTRIBUTION,
         "markers": [[number, lat, lon] for _pk, number, lat, lon in markers],
         "capped": len(markers) >= MAX_MARKERS,
+        # The names of the two ways to see the open issues (the map's layer switcher).
+        "layers": {"markers": _("Open issues, clustered"), "heat": _("Open issues, heat map")},
     }

@@ -82,6 +82,14 @@
     if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds()); }
     else { map.setView([39.9, 116.4], 11); }
     markers.addTo(map);
+    // The same open issues as a heat map (static/vendor/leaflet.heat/), one switch away.
+    if (L.heatLayer && data.layers) {
+      var heat = L.heatLayer(data.markers.map(function (m) { return [m[1], m[2], 1]; }), { radius: 22, blur: 18 });
+      var choices = {};
+      choices[data.layers.markers] = markers;
+      choices[data.layers.heat] = heat;
+      L.control.layers(choices, null, { collapsed: false }).addTo(map);
+    }
     el.dataset.ready = "true";
   }
 

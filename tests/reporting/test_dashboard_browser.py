@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from agencies.geometry import rectangle
 from agencies.models import Agency, Area
@@ -107,6 +108,12 @@ def test_the_dashboard_draws_cleanly_and_its_tables_hold_the_charts_numbers(
     assert page.locator(".dash-map .leaflet-interactive").count() >= 2
     # The open issues, clustered (two in the same place: one cluster of 2).
     assert page.locator(".dash-map .marker-cluster").first.inner_text() == "2"
+    # Or as a heat map (leaflet.heat), one switch away: its canvas replaces the clusters.
+    switcher = page.locator(".dash-map .leaflet-control-layers")
+    assert switcher.locator("label").count() == 2
+    switcher.locator("input[type=radio]").nth(1).check()
+    expect(page.locator(".dash-map canvas.leaflet-heatmap-layer")).to_have_count(1)
+    assert page.locator(".dash-map .marker-cluster").count() == 0
     page.locator("details summary").first.click()
     assert serious_violations(page) == []
     assert problems == []
