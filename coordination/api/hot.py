@@ -132,6 +132,8 @@ class HotIssueListView(APIView):
     ``closed=true``, in an area (and the areas inside it) or a top-level category."""
 
     permission_classes = [permissions.IsAuthenticated, CanSeeHotIssues]
+    # Named here so that the schema describes the page (count, next, previous, results).
+    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
 
     @extend_schema(
         summary="Hot issues (dispatcher, managers, leaders)",
@@ -152,7 +154,7 @@ class HotIssueListView(APIView):
         return paginator.get_paginated_response(HotIssueSerializer(rows, many=True).data)
 
     def _paginator(self):
-        return api_settings.DEFAULT_PAGINATION_CLASS()
+        return self.pagination_class()
 
 
 class HotIssueDetailView(APIView):
@@ -181,9 +183,10 @@ class HotIssueDetailView(APIView):
 
 
 class WarningSerializer(serializers.ModelSerializer):
-    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    hot_issue = serializers.PrimaryKeyRelatedField(read_only=True)
+    # A warning is of an area and category, or of a hot issue: the others are null.
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    hot_issue = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     is_open = serializers.BooleanField(read_only=True)
     daily = serializers.SerializerMethodField()
     baseline_days = serializers.SerializerMethodField()
