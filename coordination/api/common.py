@@ -25,6 +25,16 @@ def valid(serializer_class: type[serializers.Serializer], data) -> dict:
     return body.validated_data
 
 
+# The database's ids are positive 64-bit integers: anything else is a field error, never a
+# query (PostgreSQL would refuse it with an overflow, a 500).
+ID_MAX = 2**63 - 1
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    """An object's id given in a body or query (the object itself is looked up after)."""
+    return serializers.IntegerField(min_value=1, max_value=ID_MAX, **kwargs)
+
+
 def agency_field(**kwargs) -> serializers.SlugRelatedField:
     """An agency named by code; unknown, inactive or the dispatch centre → a field error."""
     return serializers.SlugRelatedField(

@@ -21,7 +21,7 @@ from issues.models import Category, Issue
 from platform_gov.errors import field_errors
 from platform_gov.openapi import ERROR_400, ERROR_403
 
-from .common import valid
+from .common import id_field, valid
 
 
 class IsOperator(permissions.BasePermission):
@@ -77,7 +77,7 @@ class AnswerOnTheSpotSerializer(serializers.Serializer):
         default=Issue.Channel.PHONE,
     )
     answer = serializers.CharField(max_length=5000, required=False, default="")
-    article = serializers.IntegerField(required=False, allow_null=True, default=None)
+    article = id_field(required=False, allow_null=True, default=None)
 
 
 class AnsweredSerializer(serializers.Serializer):

@@ -25,7 +25,7 @@ from coordination.hot.services import topics as services
 from issues.models import Issue
 from platform_gov.openapi import ERROR_400, ERROR_403, ERROR_404, id_parameter
 
-from .common import ACTION_ERRORS, agency_field, valid
+from .common import ACTION_ERRORS, agency_field, id_field, valid
 
 _TOPIC_ID = id_parameter("The topic's id.")
 
@@ -145,7 +145,7 @@ class IssuesInputSerializer(serializers.Serializer):
 
 
 class DecideSerializer(serializers.Serializer):
-    issue = serializers.IntegerField()
+    issue = id_field()
     confirm = serializers.BooleanField()
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 

@@ -172,3 +172,16 @@ def test_the_api_gives_caller_history_and_records_an_answer_on_the_spot(operator
 
     client.force_authenticate(UserFactory())
     assert client.get("/api/v1/desk/callers/", {"phone": "13900001111"}).status_code == 403
+
+
+@pytest.mark.parametrize("article_id", [0, -5, 2**63, -9317201245499463680])
+def test_an_article_id_out_of_range_is_a_field_error_not_a_crash(operator, article_id):
+    client = APIClient()
+    client.force_authenticate(operator)
+    response = client.post(
+        "/api/v1/desk/answers/",
+        {"contact_phone": "13900001111", "title": "公积金", "article": article_id},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "article" in response.json()

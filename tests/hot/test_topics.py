@@ -306,3 +306,16 @@ def test_the_api_creates_and_reads_topics(rubbish, city, client):
     )
     assert note.status_code == 201
     assert note.json()["events"][0]["agency"] == city.league.code
+
+
+@pytest.mark.parametrize("issue_id", [0, 2**63, -9317201245499463680])
+def test_deciding_on_an_issue_id_out_of_range_is_a_field_error(topic, city, client, issue_id):
+    """Schemathesis found a 500 here (an id past 64 bits reached the database)."""
+    client.force_login(city.dispatcher)
+    response = client.post(
+        f"/api/v1/topics/{topic.pk}/decide/",
+        {"issue": issue_id, "confirm": True},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "issue" in response.json()
