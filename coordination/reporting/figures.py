@@ -18,7 +18,7 @@ from django.db.models import QuerySet, Sum
 from agencies.models import Agency
 
 from .models import BUCKETS, COUNTS, RESOLUTION_BOUNDS, RESPONSE_BOUNDS, SUMS, Rollup
-from .selectors import AgencyRates, RatesSummary, _measured, _rate, _rates_of
+from .selectors import AgencyRates, RatesSummary, _measured, _rate, _rates_of, rates_pooled
 
 FIELDS = COUNTS + SUMS + BUCKETS
 STEPS = ("day", "week", "month")
@@ -136,21 +136,7 @@ def rollup_summary(
     by_agency = {row["agency"]: _as_counts(row) for row in _grouped(rows, "agency")}
     if agencies is None:
         agencies = list(_measured(agency_ids))
-    total: dict[str, int] = defaultdict(int)
-    for agency in agencies:
-        for key, value in by_agency.get(agency.pk, {}).items():
-            total[key] += value
-    return RatesSummary(
-        agencies=[_rates_of(agency, by_agency.get(agency.pk, {})) for agency in agencies],
-        assigned=total["assigned"],
-        response_rate=_rate(total["response_in_time"], total["response_due"]),
-        response_basis=total["response_due"],
-        resolution_rate=_rate(total["resolved"], total["done"]),
-        resolution_basis=total["done"],
-        satisfaction_rate=_rate(total["satisfied"], total["rated"]),
-        satisfaction_basis=total["rated"],
-        overdue=total["overdue"],
-    )
+    return rates_pooled(agencies, by_agency)
 
 
 def rollup_agency_rates(rows: QuerySet[Rollup], agencies: Iterable[Agency]) -> list[AgencyRates]:

@@ -200,7 +200,12 @@ def rates_summary(
     """:func:`agency_rates` of the agencies (all, or those of ``agency_ids``), and their
     pooled rates; the same queries."""
     counts = _agency_counts(start=start, end=end, now=now or timezone.now())
-    agencies = list(_measured(agency_ids))
+    return rates_pooled(list(_measured(agency_ids)), counts)
+
+
+def rates_pooled(agencies: list[Agency], counts: dict[int, dict[str, int]]) -> RatesSummary:
+    """Each organisation's rates from its counts, and the rates of their counts pooled: the
+    one arithmetic of the live figures and of the rollup's (``figures.rollup_summary``)."""
     total: dict[str, int] = defaultdict(int)
     for agency in agencies:
         for key, value in counts.get(agency.pk, {}).items():

@@ -5,15 +5,12 @@ follow-up. (Chinese is typed as characters: one key each here; an input method t
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
-from agencies.models import Agency
 from coordination.dispatch.models import Handoff
-from coordination.knowledge.services import article_publish, article_save, article_submit
-from issues.models import OPERATORS_GROUP, Issue
+from issues.models import Issue
 from tests.browser.conftest import new_context
-from tests.factories import AgencyFactory, IssueFactory, UserFactory, member
+from tests.factories import IssueFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,28 +29,6 @@ class Keyboard:
     def press(self, key: str) -> None:
         self.page.keyboard.press(key)
         self.count += 1
-
-
-@pytest.fixture
-def operator():
-    user = UserFactory(username="operator1")
-    user.groups.add(Group.objects.get_or_create(name=OPERATORS_GROUP)[0])
-    return user
-
-
-@pytest.fixture
-def article():
-    centre = AgencyFactory(code="centre", kind=Agency.Kind.DISPATCH_CENTRE)
-    fund = AgencyFactory(code="fund")
-    writer = member(fund)
-    draft = article_save(
-        actor=writer,
-        question="住房公积金怎么提取？",
-        answer="租房可凭租赁合同在公积金中心提取。",
-        organisation=fund,
-    )
-    article_submit(article_id=draft.pk, actor=writer)
-    return article_publish(article_id=draft.pk, actor=member(centre))
 
 
 def console(browser, live_server, operator):

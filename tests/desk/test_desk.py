@@ -4,15 +4,12 @@ caller, the JSON it fetches as the operator types, and its API."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from rest_framework.test import APIClient
 
-from agencies.models import Agency
 from coordination.desk.services import article_used, desk_answer, desk_file
 from coordination.dispatch.models import Handoff
-from coordination.knowledge.services import article_publish, article_save, article_submit
-from issues.models import OPERATORS_GROUP, Issue, Update
+from issues.models import Issue, Update
 from platform_gov.errors import WorkflowError
 from tests.factories import AgencyFactory, AssignmentFactory, IssueFactory, UserFactory, member
 
@@ -26,28 +23,6 @@ CALL = {
     "contact_name": "王先生",
     "contact_phone": "13900001111",
 }
-
-
-@pytest.fixture
-def operator():
-    user = UserFactory(username="operator1")
-    user.groups.add(Group.objects.get_or_create(name=OPERATORS_GROUP)[0])
-    return user
-
-
-@pytest.fixture
-def article():
-    centre = AgencyFactory(code="centre", kind=Agency.Kind.DISPATCH_CENTRE)
-    fund = AgencyFactory(code="fund")
-    writer = member(fund)
-    draft = article_save(
-        actor=writer,
-        question="住房公积金怎么提取？",
-        answer="租房可凭租赁合同在公积金中心提取。",
-        organisation=fund,
-    )
-    article_submit(article_id=draft.pk, actor=writer)
-    return article_publish(article_id=draft.pk, actor=member(centre))
 
 
 # ---------------------------------------------------------------------------- services
