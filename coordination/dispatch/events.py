@@ -26,6 +26,10 @@ The events and the ids each carries:
                       ``approved``
 ``deadline.step``     ``assignment_id``, ``issue_id``, ``agency_id``, ``clock``, ``step``
 ====================  ==========================================================
+
+A service acting on many rows at once (a batch of routings) announces them together with
+``publish_many(event, [ids, ...])``; a subscriber may give a batch form of itself
+(``subscribe(event, subscriber, many=...)``) that writes for all of them in a few queries.
 """
 
 from __future__ import annotations
@@ -54,16 +58,26 @@ Subscriber = Callable[..., None]
 _subscribers: dict[Event, list[Subscriber]] = defaultdict(list)
 
 
-def subscribe(event: Event, subscriber: Subscriber) -> None:
+_batch_forms: dict[Subscriber, Callable[[list[dict]], None]] = {}
+
+
+def subscribe(
+    event: Event, subscriber: Subscriber, *, many: Callable[[list[dict]], None] | None = None
+) -> None:
     """Call ``subscriber(**ids)`` for every ``event`` published from now on (once, however
-    often it is subscribed)."""
+    often it is subscribed). ``many``: its batch form, given the ids of every event of a
+    :func:`publish_many` in one call (one query where ``subscriber`` makes one each)."""
     if subscriber not in _subscribers[event]:
         _subscribers[event].append(subscriber)
+    if many is not None:
+        _batch_forms[subscriber] = many
 
 
 def unsubscribe(event: Event, subscriber: Subscriber) -> None:
     if subscriber in _subscribers[event]:
         _subscribers[event].remove(subscriber)
+    if not any(subscriber in subs for subs in _subscribers.values()):
+        _batch_forms.pop(subscriber, None)
 
 
 def subscribers(event: Event) -> tuple[Subscriber, ...]:
@@ -81,3 +95,27 @@ def publish(event: Event, **ids) -> None:
             subscriber(**ids)
         except Exception:
             logger.exception("subscriber %s of %s failed (%s)", subscriber.__qualname__, event, ids)
+
+
+def publish_many(event: Event, items: list[dict]) -> None:
+    """:func:`publish` for each ids of ``items`` (a batch of routings, say): a subscriber with
+    a batch form gets them all at once, the others one by one."""
+    if not items:
+        return
+    for subscriber in tuple(_subscribers[event]):
+        batch = _batch_forms.get(subscriber)
+        if batch is None:
+            for ids in items:
+                try:
+                    subscriber(**ids)
+                except Exception:
+                    logger.exception(
+                        "subscriber %s of %s failed (%s)", subscriber.__qualname__, event, ids
+                    )
+            continue
+        try:
+            batch(items)
+        except Exception:
+            logger.exception(
+                "subscriber %s of %s failed (%d events)", batch.__qualname__, event, len(items)
+            )

@@ -83,3 +83,14 @@ def outbox_relay_send(message_id: int, kind: str = OutboxMessage.Kind.MAIL):
             return held.append(message_id)
         return _executor().submit(_relay, message_id)
     return enqueue(webhook_relay if webhook else outbox_relay, message_id=message_id)
+
+
+def outbox_relay_send_many(message_ids: list[int], kind: str = OutboxMessage.Kind.MAIL) -> None:
+    """Relay committed outbox messages of one kind: e-mails in one message on the
+    ``notifications`` queue, webhooks one by one (a partner that does not answer holds only
+    its own delivery)."""
+    if kind == OutboxMessage.Kind.WEBHOOK or len(message_ids) == 1:
+        for message_id in message_ids:
+            outbox_relay_send(message_id, kind)
+        return
+    enqueue(outbox_relay, message_ids=message_ids)

@@ -23,12 +23,11 @@ which a receiver recognises it.
 from __future__ import annotations
 
 import uuid
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
-from .background import outbox_relay_send
+from .background import outbox_relay_send_many
 from .models import OutboxMessage, WebhookDelivery
 from .relay import MAX_ATTEMPTS, Kind, Status, resident_mail, staff_mail
 
@@ -37,13 +36,40 @@ __all__ = [
     "outbox_mail_resident",
     "outbox_mail_staff",
     "outbox_record",
+    "outbox_record_many",
     "outbox_retry_now",
     "outbox_webhook",
 ]
 
 
+class _Relay:
+    """The relays one transaction owes, sent together once it commits: one broker message
+    for all its e-mails, however many it wrote (a batch of routings writes hundreds)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, list[int]] = {}
+
+    def __call__(self) -> None:
+        for kind, ids in self.ids.items():
+            outbox_relay_send_many(ids, kind)
+
+
 def _relay_after_commit(message_id: int, kind: str) -> None:
-    transaction.on_commit(partial(outbox_relay_send, message_id, kind))
+    """Relay the message once the transaction commits (at once outside one), with the other
+    messages of that transaction. Rolled back, the transaction takes its relay with it."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        outbox_relay_send_many([message_id], kind)
+        return
+    # Only a relay of this very block (the same savepoints open): one registered in a block
+    # since left belongs to that block's fate.
+    here = set(connection.savepoint_ids)
+    pending = (c for sids, c, _robust in connection.run_on_commit if sids == here)
+    relay = next((c for c in pending if isinstance(c, _Relay)), None)
+    if relay is None:
+        relay = _Relay()
+        transaction.on_commit(relay)
+    relay.ids.setdefault(kind, []).append(message_id)
 
 
 def outbox_record(
@@ -80,6 +106,17 @@ def outbox_record(
             return message
     _relay_after_commit(message.pk, message.kind)
     return message
+
+
+def outbox_record_many(messages: list[dict]) -> list[OutboxMessage]:
+    """:func:`outbox_record` (without ``dedupe_key``) for many messages: one insert, and
+    their relay after the commit."""
+    rows = OutboxMessage.objects.bulk_create(
+        [OutboxMessage(dedupe_key=uuid.uuid4().hex, **fields) for fields in messages]
+    )
+    for row in rows:
+        _relay_after_commit(row.pk, row.kind)
+    return rows
 
 
 def outbox_mail_resident(*, issue_id: int, event: str) -> OutboxMessage:

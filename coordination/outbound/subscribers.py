@@ -28,9 +28,15 @@ from django.utils import timezone
 from coordination.dispatch.events import Event, subscribe
 from coordination.dispatch.models import Assignment, DeadlineEvent
 from coordination.dispatch.selectors import dispatch_centre
+from issues.models import Issue
 
-from .outbox import outbox_mail_resident, outbox_mail_staff, outbox_webhook
-from .webhooks.services import assignment_payload, webhook_deliveries_record
+from .outbox import outbox_mail_resident, outbox_mail_staff, outbox_record_many, outbox_webhook
+from .relay import resident_mail, staff_mail
+from .webhooks.services import (
+    assignment_payload,
+    webhook_agencies_listening,
+    webhook_deliveries_record,
+)
 
 
 def _resident(issue_id: int, event: str) -> None:
@@ -114,6 +120,40 @@ def on_deadline_step(
         _webhook(agency_id=agency_id, event="assignment.deadline_near", assignment_id=assignment_id)
 
 
+# Batch forms, for a batch of routings (``publish_many``): the e-mails in one insert, and
+# one query for which organisations listen by webhook.
+
+
+def on_issues_dispatched(items: list[dict]) -> None:
+    """Only residents who left an address are owed the e-mail (one query finds them)."""
+    with_address = set(
+        Issue.objects.filter(pk__in=[i["issue_id"] for i in items])
+        .exclude(contact_email="")
+        .values_list("pk", flat=True)
+    )
+    outbox_record_many(
+        [
+            resident_mail(issue_id=i["issue_id"], event="dispatched")
+            for i in items
+            if i["issue_id"] in with_address
+        ]
+    )
+
+
+def on_assignments_created(items: list[dict]) -> None:
+    outbox_record_many(
+        [
+            staff_mail(agency_id=i["agency_id"], issue_id=i["issue_id"], event="assigned")
+            for i in items
+        ]
+    )
+    event = "assignment.created"
+    listening = webhook_agencies_listening(agency_ids={i["agency_id"] for i in items}, event=event)
+    for i in items:
+        if i["agency_id"] in listening:
+            _webhook(agency_id=i["agency_id"], event=event, assignment_id=i["assignment_id"])
+
+
 SUBSCRIBERS = {
     Event.ISSUE_DISPATCHED: on_issue_dispatched,
     Event.ISSUE_REPLIED: on_issue_replied,
@@ -127,6 +167,12 @@ SUBSCRIBERS = {
 }
 
 
+BATCH_FORMS = {
+    on_issue_dispatched: on_issues_dispatched,
+    on_assignment_created: on_assignments_created,
+}
+
+
 def connect() -> None:
     for event, subscriber in SUBSCRIBERS.items():
-        subscribe(event, subscriber)
+        subscribe(event, subscriber, many=BATCH_FORMS.get(subscriber))

@@ -17,9 +17,12 @@ from .relay import outbox_send, outbox_send_due, resident_mail, staff_mail
 
 
 @shared_task(**RETRIED)
-def outbox_relay(message_id: int) -> dict[str, int]:
-    """Send one outbox message now, if it is still due (enqueued after its commit)."""
-    return outbox_send(ids=[message_id])
+def outbox_relay(message_id: int | None = None, message_ids: list[int] | None = None):
+    """Send outbox messages now, those still due (enqueued after their transaction's
+    commit): ``message_ids``, or the one ``message_id`` of a message enqueued before
+    relays were batched."""
+    ids = list(message_ids or []) + ([message_id] if message_id is not None else [])
+    return outbox_send(ids=ids, limit=max(len(ids), 1))
 
 
 @shared_task(**RETRIED)

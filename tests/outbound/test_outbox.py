@@ -14,7 +14,7 @@ from django.core import mail
 from django.db import connections, transaction
 from django.utils import timezone
 
-from coordination.dispatch.events import Event, publish
+from coordination.dispatch.events import Event, publish, publish_many, subscribe, unsubscribe
 from coordination.outbound import relay
 from coordination.outbound.models import OutboxMessage, WebhookAttempt, WebhookDelivery
 from coordination.outbound.outbox import MAX_ATTEMPTS, outbox_mail_resident
@@ -216,3 +216,45 @@ def test_the_admin_lists_the_outbox_and_sends_a_given_up_message_again(
     message.refresh_from_db()
     assert message.status == Status.SENT and message.attempts == 1
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_transactions_emails_reach_the_broker_as_one_message(
+    issue, django_capture_on_commit_callbacks
+):
+    """A batch of routings writes hundreds of e-mails: one relay message carries them all,
+    and one written in a savepoint rolled back is not among them."""
+    others = [IssueFactory(contact_email=f"r{n}@example.org") for n in range(3)]
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        for other in [issue, *others]:
+            outbox_mail_resident(issue_id=other.pk, event="replied")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            outbox_mail_resident(issue_id=issue.pk, event="merged")
+            raise RuntimeError("this part failed")
+
+    assert len(callbacks) == 1
+    mail.outbox.clear()
+    callbacks[0]()
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(i.contact_email for i in [issue, *others])
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {Status.SENT}
+
+
+@pytest.mark.django_db
+def test_a_batch_of_events_reaches_plain_and_batch_subscribers_alike(issue):
+    seen_one_by_one, seen_at_once = [], []
+
+    def plain(**ids):
+        seen_one_by_one.append(ids["issue_id"])
+
+    def single(**ids):
+        raise AssertionError("its batch form is called instead")
+
+    subscribe(Event.ISSUE_REPLIED, plain)
+    subscribe(Event.ISSUE_REPLIED, single, many=lambda items: seen_at_once.append(items))
+    try:
+        publish_many(Event.ISSUE_REPLIED, [{"issue_id": 1}, {"issue_id": 2}])
+    finally:
+        unsubscribe(Event.ISSUE_REPLIED, plain)
+        unsubscribe(Event.ISSUE_REPLIED, single)
+    assert seen_one_by_one == [1, 2]
+    assert seen_at_once == [[{"issue_id": 1}, {"issue_id": 2}]]

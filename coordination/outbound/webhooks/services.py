@@ -106,6 +106,17 @@ def _endpoints_for(*, agency_id: int, event: str) -> list[WebhookEndpoint]:
     return [e for e in endpoints if not e.events or event in e.events]
 
 
+def webhook_agencies_listening(*, agency_ids: set[int], event: str) -> set[int]:
+    """Which of the organisations have an active endpoint subscribed to ``event`` (one query
+    for a batch: most have none)."""
+    endpoints = WebhookEndpoint.objects.filter(agency_id__in=agency_ids, active=True)
+    return {
+        agency_id
+        for agency_id, events in endpoints.values_list("agency_id", "events")
+        if not events or event in events
+    }
+
+
 def webhook_deliveries_record(
     *, agency_id: int, event: str, payload: dict | Callable[[], dict]
 ) -> list[WebhookDelivery]:
