@@ -34,7 +34,8 @@ stack: install
 	$(MANAGE) seed_demo
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	trap 'kill 0' INT TERM EXIT; \
-	DJANGO_SECURE_SSL_REDIRECT=0 $(BIN)/celery -A platform_gov worker -Q routing,notifications,webhooks,default,sweeps -l INFO & \
+	DJANGO_SECURE_SSL_REDIRECT=0 $(BIN)/celery -A platform_gov worker -Q routing --concurrency 1 -n routing@%h -l INFO & \
+	DJANGO_SECURE_SSL_REDIRECT=0 $(BIN)/celery -A platform_gov worker -Q notifications,webhooks,default,sweeps --concurrency 2 -l INFO & \
 	DJANGO_SECURE_SSL_REDIRECT=0 $(BIN)/celery -A platform_gov worker -Q hot --concurrency 1 -n hot@%h -l INFO & \
 	DJANGO_SECURE_SSL_REDIRECT=0 $(BIN)/celery -A platform_gov beat -l INFO --schedule $(VENV)/celerybeat-schedule & \
 	DJANGO_SECURE_SSL_REDIRECT=0 $(BIN)/gunicorn platform_gov.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - & \

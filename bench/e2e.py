@@ -1,8 +1,8 @@
 """End to end over HTTP: ``python -m bench.e2e`` from the project root.
 
 Starts a production-like stack on a database of its own (gunicorn, a Celery worker on the
-routing, notification, webhook, default and sweeps queues, a hot-issue worker, beat inside the
-first worker), or targets a running one (``--base URL`` with that stack's
+routing queue, one on the notification, webhook, default and sweeps queues with beat inside,
+a hot-issue worker), or targets a running one (``--base URL`` with that stack's
 ``--database-url``), files ``--issues`` reports through ``POST /api/v1/issues/`` from
 ``--concurrency`` client threads, and waits until every one is routed (its ``routed``
 Handoff row). It checks that none is lost and none routed twice, and prints the figures.
@@ -12,6 +12,10 @@ missing: a dispatch centre, one organisation, a category with a routing rule and
 with an e-mail address (so each routing owes two e-mails through the outbox). It never
 touches a database whose name starts with ``test`` or another benchmark's. The rate limit of
 filing is lifted for the stack it starts (one client address files everything).
+
+``--rate R`` files at R issues a second (the latency goal is p95 < 1 s at 20/s); ``--backlog``
+files everything before the workers start, so ``routed_per_s`` is the rate at which they
+drain a backlog (from the first routing to the last): the sustained routing throughput.
 
 Progress goes to stderr; the last line on stdout is one JSON object: ``issues``/``filed``,
 ``routed``, ``lost``, ``duplicated``, ``submit_rps``, ``routed_per_s``/``rate_per_s``,
@@ -146,22 +150,8 @@ class Stack:
             check=False,
             capture_output=True,
         )
-        celery = self._bin("celery")
-        self._spawn(
-            "worker",
-            [
-                celery, "-A", "platform_gov", "worker", "-Q",
-                "routing,notifications,webhooks,default,sweeps",
-                "-c", str(self.args.worker_concurrency), "-n", "bench-e2e@%h",
-                "-B", "--schedule", str(self.tmp / "beat"), "-l", "WARNING",
-            ],
-        )  # fmt: skip
-        if not self.args.no_hot:
-            self._spawn(
-                "hot",
-                [celery, "-A", "platform_gov", "worker", "-Q", "hot", "-c", "1",
-                 "-n", "bench-e2e-hot@%h", "-l", "WARNING"],
-            )  # fmt: skip
+        if not self.args.backlog:
+            self.start_workers()
         self._spawn(
             "web",
             [
@@ -180,8 +170,38 @@ class Stack:
                 time.sleep(0.5)
         else:
             raise SystemExit(f"gunicorn did not answer: see {self.tmp}/web.log")
-        time.sleep(3)  # the worker connects to the broker
+        if not self.args.backlog:
+            time.sleep(3)  # the worker connects to the broker
         return base
+
+    def start_workers(self) -> None:
+        """The Celery workers: routing and the rest, beat inside; the hot-issue worker."""
+        celery = self._bin("celery")
+        # Routing on workers of its own, as in production: e-mails and webhooks (several per
+        # routing, and slower to send) never hold an issue's way to its organisation.
+        self._spawn(
+            "routing",
+            [
+                celery, "-A", "platform_gov", "worker", "-Q", "routing",
+                "-c", str(self.args.routing_concurrency), "-n", "bench-e2e-routing@%h",
+                "-l", "WARNING",
+            ],
+        )  # fmt: skip
+        self._spawn(
+            "worker",
+            [
+                celery, "-A", "platform_gov", "worker", "-Q",
+                "notifications,webhooks,default,sweeps",
+                "-c", str(self.args.worker_concurrency), "-n", "bench-e2e@%h",
+                "-B", "--schedule", str(self.tmp / "beat"), "-l", "WARNING",
+            ],
+        )  # fmt: skip
+        if not self.args.no_hot:
+            self._spawn(
+                "hot",
+                [celery, "-A", "platform_gov", "worker", "-Q", "hot", "-c", "1",
+                 "-n", "bench-e2e-hot@%h", "-l", "WARNING"],
+            )  # fmt: skip
 
     def stop(self) -> None:
         for process in self.processes:
@@ -194,7 +214,10 @@ class Stack:
                 os.killpg(process.pid, signal.SIGKILL)
 
 
-def _file(base: str, n: int) -> tuple[float, int | None]:
+def _file(base: str, n: int, start: float | None = None, rate: float | None = None):
+    """File report ``n``; with ``rate``, not before its turn (``n / rate`` s after ``start``)."""
+    if rate:
+        time.sleep(max(0.0, start + n / rate - time.time()))
     body = json.dumps(
         {
             "title": f"Bench report {n}: street light out",
@@ -231,12 +254,23 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--base", help="a running stack's URL (else one is started)")
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
+    parser.add_argument("--routing-concurrency", type=int, default=1)
     parser.add_argument("--worker-concurrency", type=int, default=2)
     parser.add_argument("--web-workers", type=int, default=3)
     parser.add_argument("--no-hot", action="store_true", help="start no hot-issue worker")
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for routing")
+    parser.add_argument(
+        "--rate", type=float, help="file at this many issues a second (else as fast as it can)"
+    )
+    parser.add_argument(
+        "--backlog",
+        action="store_true",
+        help="file everything first, then start the workers: routed_per_s is the drain rate",
+    )
     args = parser.parse_args(argv)
     _refuse(args.database_url)
+    if args.backlog and args.base:
+        parser.error("--backlog starts the workers itself: it cannot target --base")
 
     import psycopg2
 
@@ -246,8 +280,15 @@ def main(argv: list[str] | None = None) -> dict:
         log(f"filing {args.issues} issues at {base} from {args.concurrency} threads")
         started = time.time()
         with ThreadPoolExecutor(args.concurrency) as pool:
-            results = list(pool.map(lambda n: _file(base, n), range(args.issues)))
+            results = list(
+                pool.map(lambda n: _file(base, n, started, args.rate), range(args.issues))
+            )
         filed_done = time.time()
+        drain_started = None
+        if args.backlog:
+            log(f"filed {len(results)} issues; starting the workers on the backlog")
+            drain_started = time.time()
+            stack.start_workers()
         sent_at = {pk: sent for sent, pk in results if pk is not None}
         ids = list(sent_at)
         connection = psycopg2.connect(args.database_url)
@@ -280,7 +321,10 @@ def main(argv: list[str] | None = None) -> dict:
 
     latencies = [(routed_at[pk] - sent_at[pk]) * 1000 for pk in routed_at]
     last_routed = max(routed_at.values(), default=started)
-    span = max(last_routed - started, 1e-9)
+    # On a backlog, the drain's rate from the first routing to the last (the workers' start
+    # is not routing); otherwise from the first request sent to the last routing.
+    first = min(routed_at.values(), default=started) if drain_started else started
+    span = max(last_routed - first, 1e-9)
     result = {
         "issues": args.issues,
         "filed": len(ids),
@@ -294,7 +338,9 @@ def main(argv: list[str] | None = None) -> dict:
         "p50_ms": round(_percentile(latencies, 0.5) or 0),
         "p95_ms": round(_percentile(latencies, 0.95) or 0),
         "p95_submit_to_routed_ms": round(_percentile(latencies, 0.95) or 0),
+        "mode": "backlog" if args.backlog else (f"rate {args.rate}/s" if args.rate else "flood"),
         "concurrency": args.concurrency,
+        "routing_concurrency": args.routing_concurrency,
         "worker_concurrency": args.worker_concurrency,
         "outbox": outbox,
         "at": datetime.now(UTC).isoformat(timespec="seconds"),

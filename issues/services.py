@@ -250,6 +250,15 @@ def issue_add_update(
     return update
 
 
+def issues_add_updates(updates: Sequence[Update]) -> list[Update]:
+    """:func:`issue_add_update` for many entries at once (a batch of routings), in one
+    insert. Each is checked as one would be, but for the rows it points to, which the
+    caller has just read."""
+    for update in updates:
+        update.full_clean(exclude=["issue", "agency"])
+    return Update.objects.bulk_create(updates)
+
+
 # ----------------------------------------------------------------- the resident's follow-up
 
 

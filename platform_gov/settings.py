@@ -312,6 +312,9 @@ PHOTOS_SWEEP_AFTER = timedelta(minutes=env.int("PHOTOS_SWEEP_AFTER_MINUTES", def
 # How long an issue may stay ``submitted`` before the sweep enqueues its routing again; an
 # issue whose routing was enqueued (``Issue.routing_enqueued_at``) less than
 # ROUTING_REQUEUE_AFTER ago is left to the message already waiting in the queue.
+# How many waiting issues one routing message takes with it (one transaction): under load
+# the queue drains in batches; with no backlog each issue is routed on its own at once.
+ROUTING_BATCH = env.int("ROUTING_BATCH", default=50)
 ROUTING_STALE_AFTER = timedelta(seconds=env.int("ROUTING_STALE_AFTER_SECONDS", default=60))
 ROUTING_REQUEUE_AFTER = timedelta(seconds=env.int("ROUTING_REQUEUE_AFTER_SECONDS", default=300))
 # The outbox: a message being sent is leased for this long; should its sender die, the sweep

@@ -130,6 +130,19 @@ def dispatch_centre() -> Agency | None:
     )
 
 
+def issues_routing_batch(*, issue_id: int, size: int) -> list[int]:
+    """``issue_id`` and up to ``size - 1`` issues waiting for their routing message, oldest
+    first: those still ``submitted`` whose message went to the queue. Issues filed while the
+    broker was down are left to the sweep, which enqueues them."""
+    waiting = (
+        Issue.objects.filter(status=Issue.Status.SUBMITTED, routing_enqueued_at__isnull=False)
+        .exclude(pk=issue_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)[: max(size - 1, 0)]
+    )
+    return [issue_id, *waiting]
+
+
 def issues_stale_submitted(
     *, older_than: datetime, enqueued_before: datetime | None = None, limit: int = 1000
 ) -> list[int]:

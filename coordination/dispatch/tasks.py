@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 
 from celery import shared_task
@@ -9,22 +10,48 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from coordination.learning.tasks import issues_duplicates_find
 from issues.models import Issue
-from platform_gov.celery import RETRIED, enqueue
+from platform_gov.celery import RETRIED, TRANSIENT_ERRORS, enqueue
 
-from .selectors import issues_stale_submitted
+from .selectors import issues_routing_batch, issues_stale_submitted
 from .services import followup, routing, supervision
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, **RETRIED)
 def issue_route(self, issue_id: int) -> dict | None:
-    """Route one issue. Safe to deliver twice: the service routes an issue once; retried with
-    backoff when the database or the broker hiccups."""
+    """Route an issue, and with it those waiting in the queue behind it (up to
+    ``ROUTING_BATCH``): under load one message routes a batch in one transaction, and the
+    messages of the issues it took find nothing left to do. Safe to deliver twice: an issue
+    is routed once; retried with backoff when the database or the broker hiccups.
+
+    Should the batch fail (one issue the rules cannot settle, say), the issue of this message
+    is routed alone, so one bad issue never holds the others back."""
     routed_by = "eager" if self.request.is_eager else (self.request.hostname or "worker")
-    outcome = routing.issue_route(issue_id=issue_id, routed_by=routed_by)
-    if outcome is None:
+    batch = issues_routing_batch(issue_id=issue_id, size=settings.ROUTING_BATCH)
+    try:
+        outcomes = routing.issues_route(issue_ids=batch, routed_by=routed_by)
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception:
+        if batch == [issue_id]:
+            raise
+        logger.exception("routing a batch of %s failed; routing issue %s alone", batch, issue_id)
+        outcomes = routing.issues_route(issue_ids=[issue_id], routed_by=routed_by)
+    if outcomes:
+        # Pairing with possible duplicates waits for no one: the issues are routed already.
+        enqueue(issues_duplicates_find, issue_ids=[o.issue_id for o in outcomes])
+    mine = next((o for o in outcomes if o.issue_id == issue_id), None)
+    if mine is None:
         return None
-    return {"issue": issue_id, "lead": outcome.decision.lead, "routed_by": routed_by}
+    return {
+        "issue": issue_id,
+        "lead": mine.decision.lead,
+        "routed_by": routed_by,
+        "batch": len(outcomes),
+    }
 
 
 def issue_route_enqueue(issue_id: int) -> None:

@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -469,6 +469,46 @@ def issue_prediction_record(*, issue: Issue, guess: CategoryGuess) -> IssuePredi
     return prediction
 
 
+def issue_predictions_record(pairs: Sequence[tuple[Issue, CategoryGuess]]) -> None:
+    """:func:`issue_prediction_record` for a batch of routings, in one upsert."""
+    if not pairs:
+        return
+    now = timezone.now()
+    fields = [
+        "classifier",
+        "classifier_version",
+        "category",
+        "confidence",
+        "top",
+        "confident",
+        "applied",
+        "resident_category",
+        "disagrees",
+        "at",
+    ]
+    IssuePrediction.objects.bulk_create(
+        [
+            IssuePrediction(
+                issue=issue,
+                classifier_id=guess.classifier_pk,
+                classifier_version=guess.version,
+                category=guess.category,
+                confidence=guess.confidence,
+                top=[[c.code, round(p, 4)] for c, p in guess.top],
+                confident=guess.confident,
+                applied=guess.applies,
+                resident_category=guess.resident_category,
+                disagrees=guess.disagrees,
+                at=now,
+            )
+            for issue, guess in pairs
+        ],
+        update_conflicts=True,
+        unique_fields=["issue"],
+        update_fields=fields,
+    )
+
+
 def issue_trace_record(*, issue: Issue) -> IssueTrace:
     """Index an issue for duplicate search (its place's cell, its time, its fingerprint)."""
     cell, created_at, shingles = trace_values(issue)
@@ -501,6 +541,16 @@ def duplicates_find(*, issue: Issue, limit: int = 5) -> list[DuplicateCandidate]
     if fresh:
         DuplicateCandidate.objects.bulk_create(fresh, ignore_conflicts=True)
     return fresh
+
+
+def duplicates_find_many(*, issue_ids: Sequence[int]) -> list[DuplicateCandidate]:
+    """:func:`duplicates_find` for each of the issues (those still there), in one
+    transaction; returns the new pairs."""
+    with transaction.atomic():
+        found: list[DuplicateCandidate] = []
+        for issue in Issue.objects.filter(pk__in=list(issue_ids)).order_by("pk"):
+            found += duplicates_find(issue=issue)
+    return found
 
 
 def duplicate_propose(

@@ -1,4 +1,5 @@
-"""The classifier's Celery task: retrain weekly when enough new decisions came in."""
+"""The learning dispatcher's Celery tasks: retrain the classifier weekly when enough new
+decisions came in; pair newly routed issues with their possible duplicates."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.conf import settings
 from platform_gov.errors import WorkflowError
 
 from .selectors import classifier_versions, labels_since
-from .services import classifier_train
+from .services import classifier_train, duplicates_find_many
 
 logger = logging.getLogger(__name__)
 
@@ -38,3 +39,11 @@ def classifier_retrain() -> dict:
         "version": outcome.version.version,
         "activated": outcome.activated,
     }
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def issues_duplicates_find(issue_ids: list[int]) -> int:
+    """Index newly routed issues for duplicate search and pair each with the open issues it
+    may duplicate (run after their routing, off its path). Safe to run twice: known pairs
+    are kept. Returns how many new pairs were found."""
+    return len(duplicates_find_many(issue_ids=issue_ids))

@@ -6,7 +6,10 @@ Each thread has its own database connection, so these tests commit for real
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection, transaction
 
 from coordination.dispatch.models import Assignment, Handoff
 from coordination.dispatch.services import assignments, routing
@@ -65,3 +68,59 @@ def test_assignment_accepted_by_two_people_at_once_is_accepted_once():
     assert lead.accepted_by == people[winners[0]]
     assert Handoff.objects.filter(assignment=lead, kind=Handoff.Kind.ACCEPTED).count() == 1
     assert Issue.objects.get(pk=lead.issue_id).status == Issue.Status.IN_PROGRESS
+
+
+def test_two_workers_on_overlapping_batches_route_each_issue_once():
+    rule = RoutingRuleFactory()
+    ids = [IssueFactory(category=rule.category).pk for _ in range(12)]
+
+    # Each worker's batch starts with an issue of its own and takes the rest along.
+    results = run_at_once(
+        lambda n: routing.issues_route(issue_ids=[ids[n], *ids], routed_by=f"worker-{n}")
+    )
+
+    assert [kind for kind, _ in results] == ["ok", "ok"], results
+    routed = sorted(o.issue_id for _, outcomes in results for o in outcomes)
+    assert routed == sorted(ids)
+    assert Handoff.objects.filter(kind=Handoff.Kind.ROUTED).count() == 12
+    assert Assignment.objects.filter(role=Assignment.Role.LEAD).count() == 12
+
+
+def test_a_batch_skips_an_issue_held_elsewhere_but_waits_for_its_first():
+    rule = RoutingRuleFactory()
+    first, held = (IssueFactory(category=rule.category) for _ in range(2))
+    locked, release = threading.Event(), threading.Event()
+
+    def hold(issue_id: int) -> None:
+        try:
+            with transaction.atomic():
+                Issue.objects.select_for_update().get(pk=issue_id)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold, args=(held.pk,))
+    holder.start()
+    locked.wait(10)
+    try:
+        outcomes = routing.issues_route(issue_ids=[first.pk, held.pk])
+    finally:
+        release.set()
+        holder.join(10)
+    assert [o.issue_id for o in outcomes] == [first.pk]  # the held one is left to its message
+    held.refresh_from_db()
+    assert held.status == Issue.Status.SUBMITTED
+
+    # Its own message waits for the holder instead of skipping it.
+    locked.clear()
+    release.clear()
+    holder = threading.Thread(target=hold, args=(held.pk,))
+    holder.start()
+    locked.wait(10)
+    threading.Timer(0.3, release.set).start()
+    try:
+        outcome = routing.issue_route(issue_id=held.pk)
+    finally:
+        holder.join(10)
+    assert outcome is not None and outcome.issue_id == held.pk

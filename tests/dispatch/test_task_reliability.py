@@ -70,6 +70,7 @@ def noise(db):
 def test_the_sweep_skips_issues_enqueued_recently_and_records_what_it_enqueues(noise, settings):
     settings.ROUTING_STALE_AFTER = timedelta(seconds=60)
     settings.ROUTING_REQUEUE_AFTER = timedelta(minutes=5)
+    settings.ROUTING_BATCH = 1  # else a message takes the issue waiting in the queue along
     now = timezone.now()
     old = now - timedelta(minutes=30)
     waiting = IssueFactory(category=noise, created_at=old, routing_enqueued_at=now)

@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from coordination.dispatch.services.routing import issue_dispatch, issue_route
+from coordination.dispatch.services.routing import issue_dispatch
+from coordination.dispatch.tasks import issue_route as issue_route_task
 from coordination.learning import duplicates as dup
 from coordination.learning.models import DuplicateCandidate, IssueTrace
 from coordination.learning.selectors import similar_issues
@@ -120,7 +121,7 @@ def test_likeness_is_one_for_the_same_text_and_low_for_another():
 def test_routing_indexes_a_new_issue_and_pairs_it_with_the_older_one(settings):
     older = issue_at(north_m=50, days=-1)
     newer = IssueFactory(title=TEXT[0], description=TEXT[1], lat=LAT, lon=LON, category=None)
-    issue_route(issue_id=newer.pk)
+    issue_route_task.delay(issue_id=newer.pk)  # pairs it once routed, as the worker does
     assert IssueTrace.objects.filter(issue=newer).exists()
     pair = DuplicateCandidate.objects.get()
     assert (pair.issue, pair.other) == (newer, older)
@@ -218,7 +219,7 @@ def test_the_dispatch_page_lists_a_triage_issues_duplicates(client):
     dispatcher = member(AgencyFactory(kind="dispatch_centre"))
     older = issue_at(north_m=30, days=-1, category=CategoryFactory())
     newer = IssueFactory(title=TEXT[0], description=TEXT[1], lat=LAT, lon=LON, category=None)
-    issue_route(issue_id=newer.pk)  # no rule: triage
+    issue_route_task.delay(issue_id=newer.pk)  # no rule: triage
     client.force_login(dispatcher)
     page = client.get("/dispatch/").content.decode()
     card = page[page.index(f'data-testid="similar-{newer.pk}"') :]

@@ -11,8 +11,8 @@ from django.core.management import get_commands
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-APP_SERVICES = ["migrate", "web", "worker", "hot-worker", "beat"]
-WORKERS = ["worker", "hot-worker"]
+APP_SERVICES = ["migrate", "web", "routing-worker", "worker", "hot-worker", "beat"]
+WORKERS = ["routing-worker", "worker", "hot-worker"]
 
 
 def test_compose_has_every_production_service_with_a_health_check_or_a_one_shot():

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +15,7 @@ from agencies.models import Agency
 from agencies.services import agency_group
 from coordination.deadlines.models import SLAPolicy
 from coordination.deadlines.selectors import deadlines_for, sla_policy_for
-from issues.models import Issue
+from issues.models import Issue, IssueGroupObjectPermission
 from platform_gov.errors import WorkflowError
 
 from ..events import Event, publish
@@ -108,6 +109,29 @@ def assign(
         agency_id=agency.pk,
     )
     return assignment
+
+
+def issue_view_grant_many(pairs: Iterable[tuple[Agency, Issue]]) -> None:
+    """Let each organisation's group see its issue: what ``assign_perm`` does for one pair,
+    in two queries for any number (the permission, then one insert; pairs already granted
+    stay as they are)."""
+    pairs = list(pairs)
+    if not pairs:
+        return
+    permission = Permission.objects.get(content_type__app_label="issues", codename="view_issue")
+    groups = {}
+    for agency, _issue in pairs:
+        if agency.pk not in groups:
+            groups[agency.pk] = agency.group_id or agency_group(agency=agency).pk
+    IssueGroupObjectPermission.objects.bulk_create(
+        [
+            IssueGroupObjectPermission(
+                permission=permission, group_id=groups[agency.pk], content_object_id=issue.pk
+            )
+            for agency, issue in pairs
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def end_assignment(assignment: Assignment, status: str, *, by: str, now: datetime | None = None):
