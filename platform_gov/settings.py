@@ -239,6 +239,7 @@ CELERY_TASK_ROUTES = {
     "issues.tasks.photos_sweep": {"queue": "sweeps"},
     "coordination.reporting.tasks.rollup_*": {"queue": "sweeps"},
     "coordination.desk.tasks.mailbox_sweep": {"queue": "sweeps"},
+    "coordination.learning.tasks.duplicates_sweep": {"queue": "sweeps"},
     "coordination.outbound.tasks.outbox_relay": {"queue": "notifications"},
     "coordination.outbound.tasks.notify_*": {"queue": "notifications"},
     "coordination.outbound.tasks.webhook*": {"queue": "webhooks"},
@@ -278,6 +279,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-unclustered-issues": {
         "task": "coordination.hot.tasks.hot_sweep",
+        "schedule": timedelta(minutes=5),
+    },
+    # Routed issues whose pairing with duplicates was lost (its message, with the broker).
+    "sweep-unpaired-issues": {
+        "task": "coordination.learning.tasks.duplicates_sweep",
         "schedule": timedelta(minutes=5),
     },
     # The dashboard's rollup: the recent days often, everything nightly.

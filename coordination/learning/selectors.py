@@ -527,3 +527,15 @@ def issue_prediction(*, issue: Issue) -> IssuePrediction | None:
 
 def now() -> datetime:
     return timezone.now()
+
+
+def issues_unpaired(*, since: datetime, limit: int = 500) -> list[int]:
+    """Ids of issues routed since ``since`` that were never indexed for duplicate search
+    (their pairing message was lost), oldest first."""
+    return list(
+        Issue.objects.filter(created_at__gte=since)
+        .exclude(status=Issue.Status.SUBMITTED)
+        .exclude(pk__in=IssueTrace.objects.values("issue_id"))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )

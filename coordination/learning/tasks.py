@@ -7,10 +7,11 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from platform_gov.errors import WorkflowError
 
-from .selectors import classifier_versions, labels_since
+from .selectors import classifier_versions, issues_unpaired, labels_since
 from .services import classifier_train, duplicates_find_many
 
 logger = logging.getLogger(__name__)
@@ -47,3 +48,13 @@ def issues_duplicates_find(issue_ids: list[int]) -> int:
     may duplicate (run after their routing, off its path). Safe to run twice: known pairs
     are kept. Returns how many new pairs were found."""
     return len(duplicates_find_many(issue_ids=issue_ids))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def duplicates_sweep() -> int:
+    """Pair the issues of the duplicate window whose pairing after routing never ran (its
+    message was lost with the broker). Returns how many issues it indexed."""
+    ids = issues_unpaired(since=timezone.now() - settings.DUPLICATE_WINDOW)
+    if ids:
+        duplicates_find_many(issue_ids=ids)
+    return len(ids)

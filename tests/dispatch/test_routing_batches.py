@@ -14,6 +14,7 @@ from coordination.dispatch.services.routing import issue_route as route_one
 from coordination.dispatch.services.routing import issues_route
 from coordination.dispatch.tasks import issue_route
 from coordination.learning.models import IssueTrace
+from coordination.learning.tasks import duplicates_sweep
 from coordination.outbound.models import OutboxMessage
 from issues.models import Issue, Update
 from tests.factories import AgencyFactory, CategoryFactory, IssueFactory, member, routing_rule
@@ -123,3 +124,15 @@ def test_a_bad_issue_in_a_batch_holds_no_other_back(noise, lead, settings):
     assert bad.status == Issue.Status.SUBMITTED
     with pytest.raises(IntegrityError):
         issue_route.apply(kwargs={"issue_id": bad.pk}).get()
+
+
+def test_the_sweep_pairs_routed_issues_whose_pairing_was_lost(noise):
+    routed = IssueFactory(category=noise)
+    route_one(issue_id=routed.pk)  # the service alone: no pairing message follows
+    still_waiting = IssueFactory(category=noise)
+    assert not IssueTrace.objects.filter(issue=routed).exists()
+
+    assert duplicates_sweep() == 1
+    assert IssueTrace.objects.filter(issue=routed).exists()
+    assert not IssueTrace.objects.filter(issue=still_waiting).exists()
+    assert duplicates_sweep() == 0
