@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, Membership
+from coordination.dispatch.models import Assignment
 from issues.models import Issue
 from platform_gov.links import absolute_url
 
@@ -36,11 +37,27 @@ STAFF_SUBJECTS: dict[str, Callable[[], str]] = {
 }
 
 
-def resident_message(*, issue: Issue, event: str) -> tuple[str, str] | None:
-    """The subject and body for the resident, or None when there is no one to write to."""
+def latest_leads(issue_ids) -> dict[int, Assignment]:
+    """Each issue's latest lead assignment (the one due last), with its organisation: the
+    one a resident's e-mail names."""
+    leads: dict[int, Assignment] = {}
+    for assignment in (
+        Assignment.objects.filter(issue_id__in=list(issue_ids), role=Assignment.Role.LEAD)
+        .select_related("agency")
+        .order_by("issue_id", "due_at", "id")
+    ):
+        leads[assignment.issue_id] = assignment
+    return leads
+
+
+def resident_message(
+    *, issue: Issue, event: str, leads: dict[int, Assignment] | None = None
+) -> tuple[str, str] | None:
+    """The subject and body for the resident, or None when there is no one to write to.
+    ``leads``: the issues' latest lead assignments, read already (:func:`latest_leads`)."""
     if not issue.contact_email or event not in RESIDENT_SUBJECTS:
         return None
-    lead = issue.assignments.filter(role="lead").select_related("agency").last()
+    lead = leads.get(issue.pk) if leads is not None else latest_leads([issue.pk]).get(issue.pk)
     # In the language the resident filed in (organisations' names are shown in it too).
     with translation.override(issue.language or settings.LANGUAGE_CODE):
         subject = RESIDENT_SUBJECTS[event]() % {

@@ -14,14 +14,14 @@ from smtplib import SMTPException
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Agency
 from issues.models import Issue
 
-from .mail import resident_message, staff_addresses_by_language, staff_message
+from .mail import latest_leads, resident_message, staff_addresses_by_language, staff_message
 from .models import OutboxMessage, WebhookDelivery
 from .webhooks.services import (
     webhook_attempt_begin,
@@ -90,22 +90,65 @@ Batches = list[tuple[str, tuple[str, str], list[str]]] | str
 MAIL_AUDIENCES: dict[str, Callable[[dict], Batches]] = {}
 
 
-def _issue_batches(data: dict) -> Batches:
+class _Sending:
+    """What one relay run reads once for all the messages it claimed: their issues, the
+    issues' leads and the organisations (one query each), each organisation's addresses, and
+    one connection to the mail server for all its e-mails (opened at the first, closed at the
+    end)."""
+
+    def __init__(self, messages: list[OutboxMessage]) -> None:
+        mails = [m.payload for m in messages if m.kind == Kind.MAIL]
+        ours = [p for p in mails if p.get("audience") in ("resident", "staff")]
+        self.issues = Issue.objects.in_bulk({p.get("issue_id") for p in ours} - {None})
+        self.agencies = Agency.objects.in_bulk(
+            {p.get("agency_id") for p in ours if p.get("audience") == "staff"} - {None}
+        )
+        self.leads = latest_leads(
+            {p.get("issue_id") for p in ours if p.get("audience") == "resident"} - {None}
+        )
+        self.addresses: dict[tuple[int, bool], dict[str, list[str]]] = {}
+        self.connection = None
+
+    def staff_addresses(self, agency: Agency, managers_only: bool) -> dict[str, list[str]]:
+        key = (agency.pk, managers_only)
+        if key not in self.addresses:
+            self.addresses[key] = staff_addresses_by_language(
+                agency=agency, managers_only=managers_only
+            )
+        return self.addresses[key]
+
+    def mail_connection(self):
+        """The open connection to the mail server; raises OSError/SMTPException when it
+        cannot be opened (the message's outcome records it, and the next one tries again)."""
+        if self.connection is None:
+            connection = get_connection()
+            connection.open()
+            self.connection = connection
+        return self.connection
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except (OSError, SMTPException):
+                logger.warning("closing the mail connection failed", exc_info=True)
+            self.connection = None
+
+
+def _issue_batches(data: dict, sending: _Sending) -> Batches:
     """The dispatcher's e-mails: to an issue's resident, or to an organisation's staff."""
-    issue = Issue.objects.filter(pk=data.get("issue_id")).first()
+    issue = sending.issues.get(data.get("issue_id"))
     if issue is None:
         return "the issue no longer exists"
     if data.get("audience") == "resident":
-        rendered = resident_message(issue=issue, event=data["event"])
+        rendered = resident_message(issue=issue, event=data["event"], leads=sending.leads)
         if rendered is None:
             return "no address to write to"
         return [("", rendered, [issue.contact_email])]
-    agency = Agency.objects.filter(pk=data.get("agency_id")).first()
+    agency = sending.agencies.get(data.get("agency_id"))
     if agency is None:
         return "the organisation no longer exists"
-    grouped = staff_addresses_by_language(
-        agency=agency, managers_only=bool(data.get("managers_only"))
-    )
+    grouped = sending.staff_addresses(agency, bool(data.get("managers_only")))
     batches = [
         (language, staff_message(issue=issue, event=data["event"], language=language), to)
         for language, to in grouped.items()
@@ -113,22 +156,30 @@ def _issue_batches(data: dict) -> Batches:
     return batches or "no member with an address"
 
 
-def _send_mail(message: OutboxMessage) -> Outcome:
+def _send_mail(message: OutboxMessage, sending: _Sending) -> Outcome:
     data = message.payload
-    batches = MAIL_AUDIENCES.get(data.get("audience"), _issue_batches)(data)
+    audience = MAIL_AUDIENCES.get(data.get("audience"))
+    batches = audience(data) if audience else _issue_batches(data, sending)
     if isinstance(batches, str):
         return Outcome(sent=False, skipped=True, error=batches)
     try:
+        connection = sending.mail_connection()
         for part, (subject, body), recipients in batches:
             EmailMessage(
-                subject, body, None, recipients, headers={"Message-ID": message_id(message, part)}
+                subject,
+                body,
+                None,
+                recipients,
+                headers={"Message-ID": message_id(message, part)},
+                connection=connection,
             ).send()
     except (OSError, SMTPException) as exc:
+        sending.close()  # a broken connection: the next message opens a fresh one
         return Outcome(sent=False, error=f"{type(exc).__name__}: {exc}")
     return Outcome(sent=True)
 
 
-def _send_webhook(message: OutboxMessage) -> Outcome:
+def _send_webhook(message: OutboxMessage, sending: _Sending) -> Outcome:
     delivery = message.delivery
     if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
         return Outcome(sent=False, skipped=True, error="the delivery is no longer pending")
@@ -191,10 +242,17 @@ def outbox_send(
     its outcome. Returns how many ended in each status (``pending``: to be tried again)."""
     now = now or timezone.now()
     counts: dict[str, int] = {}
-    for message in _claim(now=now, ids=ids, limit=limit):
-        outcome = SENDERS[message.kind](message)
-        status = _record(message, outcome, now=now)
-        counts[status] = counts.get(status, 0) + 1
+    claimed = _claim(now=now, ids=ids, limit=limit)
+    if not claimed:
+        return counts
+    sending = _Sending(claimed)
+    try:
+        for message in claimed:
+            outcome = SENDERS[message.kind](message, sending)
+            status = _record(message, outcome, now=now)
+            counts[status] = counts.get(status, 0) + 1
+    finally:
+        sending.close()
     return counts
 
 

@@ -11,16 +11,17 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.db import connections, transaction
 from django.utils import timezone
 
 from coordination.dispatch.events import Event, publish, publish_many, subscribe, unsubscribe
 from coordination.outbound import relay
 from coordination.outbound.models import OutboxMessage, WebhookAttempt, WebhookDelivery
-from coordination.outbound.outbox import MAX_ATTEMPTS, outbox_mail_resident
+from coordination.outbound.outbox import MAX_ATTEMPTS, outbox_mail_resident, outbox_mail_staff
 from coordination.outbound.relay import outbox_send, outbox_send_due
 from coordination.outbound.webhooks.services import IN_PROGRESS, webhook_endpoint_register
-from tests.factories import AgencyFactory, AssignmentFactory, IssueFactory
+from tests.factories import AgencyFactory, AssignmentFactory, IssueFactory, member
 
 from .test_webhooks import Receiver
 
@@ -258,3 +259,50 @@ def test_a_batch_of_events_reaches_plain_and_batch_subscribers_alike(issue):
         unsubscribe(Event.ISSUE_REPLIED, single)
     assert seen_one_by_one == [1, 2]
     assert seen_at_once == [[{"issue_id": 1}, {"issue_id": 2}]]
+
+
+class CountingBackend(locmem.EmailBackend):
+    """The mail server's side, counted: how many connections the relay opened."""
+
+    opened = 0
+
+    def open(self):
+        CountingBackend.opened += 1
+        return super().open()
+
+
+@pytest.mark.django_db
+def test_a_relay_run_reads_each_kind_of_row_once_and_opens_one_connection(
+    settings, django_assert_max_num_queries
+):
+    settings.EMAIL_BACKEND = f"{__name__}.CountingBackend"
+    agencies = [AgencyFactory(code=f"org-{n}") for n in range(3)]
+    for agency in agencies:
+        member(agency)
+
+    def owe(n: int) -> list[int]:
+        ids = []
+        for i in range(n):
+            issue = IssueFactory(contact_email=f"r{i}@example.org")
+            AssignmentFactory(issue=issue, agency=agencies[i % 3])
+            ids.append(outbox_mail_resident(issue_id=issue.pk, event="dispatched").pk)
+            ids.append(
+                outbox_mail_staff(
+                    agency_id=agencies[i % 3].pk, issue_id=issue.pk, event="assigned"
+                ).pk
+            )
+        return ids
+
+    few, many = owe(2), owe(12)
+    CountingBackend.opened = 0
+    mail.outbox.clear()
+    # A fixed part (the claim, the issues, their leads, the organisations, each one's
+    # addresses) and one record per message.
+    with django_assert_max_num_queries(10 + len(few)):
+        assert outbox_send(ids=few, limit=50) == {Status.SENT: len(few)}
+    with django_assert_max_num_queries(10 + len(many)):
+        assert outbox_send(ids=many, limit=50) == {Status.SENT: len(many)}
+    assert CountingBackend.opened == 2  # one connection a run, not one an e-mail
+    assert len(mail.outbox) == len(few) + len(many)
+    resident = next(m for m in mail.outbox if m.to == ["r0@example.org"])
+    assert agencies[0].name in resident.subject
