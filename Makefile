@@ -41,15 +41,19 @@ stack: install
 	DJANGO_SECURE_SSL_REDIRECT=0 $(BIN)/gunicorn platform_gov.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - & \
 	wait
 
+# The suite on TEST_PROCESSES processes (pytest-xdist): each its own test database, Redis
+# database, Celery worker and Chromium. 0 runs it in this one process.
+TEST_PROCESSES ?= 2
+
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES)
 
 faults: install
 	$(BIN)/python -m pytest -q -m faults
 
 # The same suite on SQLite, without the services (what a laptop without them runs).
 test-sqlite: install
-	env -u DATABASE_URL -u REDIS_URL -u REQUIRE_SERVICES $(BIN)/python -m pytest -m "not services and not worker"
+	env -u DATABASE_URL -u REDIS_URL -u REQUIRE_SERVICES $(BIN)/python -m pytest -n $(TEST_PROCESSES) -m "not services and not worker"
 
 lint: install
 	$(BIN)/ruff check .

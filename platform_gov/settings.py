@@ -191,6 +191,13 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # Redis: the Celery broker and the cache. Without it, tasks run eagerly after commit.
 REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL and TESTING and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    # The suite on several processes (pytest-xdist): each its own Redis database, so one's
+    # Celery worker never takes another's messages nor sees its cache.
+    _redis = urlsplit(REDIS_URL)
+    _base = int(_redis.path.lstrip("/") or 0)
+    _offset = 1 + int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw"))
+    REDIS_URL = _redis._replace(path=f"/{(_base + _offset) % 16}").geturl()
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -158,9 +158,9 @@ def celery_worker_process(transactional_db, tmp_path):
     """
     name = f"testworker-{uuid.uuid4().hex[:8]}@localhost"
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"},
         "DATABASE_URL": _database_url(),
-        "REDIS_URL": settings.REDIS_URL,
+        "REDIS_URL": settings.REDIS_URL,  # this test process's own, under pytest-xdist too
         # Beat runs inside this worker (-B) and sweeps often, so the sweep can be seen at work.
         "ROUTING_SWEEP_INTERVAL_SECONDS": "2",
         "ROUTING_STALE_AFTER_SECONDS": "5",

@@ -216,7 +216,7 @@ def test_nothing_is_lost_and_nothing_happens_twice_through_kills_and_outages(tmp
     worker = Worker(
         tmp_path,
         {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"},
             "DATABASE_URL": _database_url(),
             "REDIS_URL": redis.url,
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
