@@ -1,5 +1,7 @@
-"""The dashboard's figures, read from the rollup (``models.Rollup``): a few grouped sums over
-at most a year of days, whatever the number of issues behind them.
+"""The dashboard's figures, read from the summaries of the rollup (``models.AgencySummary``,
+``models.FacetSummary``; the monthly report and the public figures from the rollup itself): a
+few grouped sums over at most a year of days (whole months as month rows), whatever the
+number of issues behind them.
 
 ``agency_ids``: whose rows (None for the whole city, the rows of issues never assigned
 included; else those organisations' rows only), as the gate's ``stats_agency_ids`` answers.
@@ -13,11 +15,21 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from agencies.models import Agency
 
-from .models import BUCKETS, COUNTS, RESOLUTION_BOUNDS, RESPONSE_BOUNDS, SUMS, Rollup
+from .models import (
+    BUCKETS,
+    COUNTS,
+    RESOLUTION_BOUNDS,
+    RESPONSE_BOUNDS,
+    SUMS,
+    AgencySummary,
+    FacetSummary,
+    Rollup,
+    Span,
+)
 from .selectors import AgencyRates, RatesSummary, _measured, _rate, _rates_of, rates_pooled
 
 FIELDS = COUNTS + SUMS + BUCKETS
@@ -35,11 +47,93 @@ def rollup_rows(
     return rows.filter(**{k: v for k, v in filters.items() if v not in (None, "")})
 
 
+def _spans(first: date, last: date, *, months: bool) -> Q:
+    """The summary rows that cover the local days [first, last] once each: with ``months``,
+    the months lying wholly inside as month rows and the days either side as day rows; else
+    day rows only (a trend by day or week must not see a month as its first day)."""
+    days = Q(span=Span.DAY, day__gte=first, day__lte=last)
+    if not months:
+        return days
+    whole = []
+    month = step_start(first, "month")
+    while month <= last:
+        following = _next_step(month, "month")
+        if month >= first and following - timedelta(days=1) <= last:
+            whole.append(month)
+        month = following
+    if not whole:
+        return days
+    return (
+        Q(span=Span.MONTH, day__in=whole)
+        | Q(span=Span.DAY, day__gte=first, day__lt=whole[0])
+        | Q(span=Span.DAY, day__gte=_next_step(whole[-1], "month"), day__lte=last)
+    )
+
+
+def summary_rows(
+    *, first: date, last: date, agency_ids: Collection[int] | None, months: bool = True
+) -> QuerySet[AgencySummary]:
+    """The day × organisation rows (whole months as month rows when ``months``) of [first,
+    last] whose figures the reader may see (None: every organisation's and the unassigned)."""
+    rows = AgencySummary.objects.filter(_spans(first, last, months=months))
+    if agency_ids is not None:
+        # With the index on (agency, span, day): a manager reads their own rows, not the city's.
+        rows = rows.filter(agency_id__in=agency_ids)
+    return rows
+
+
+ISSUE_FACTS = ("filed", "closed", "open")
+FACET_GROUPS = {"category": "category_id", "channel": "channel", "area": "area_id"}
+
+
+def facet_rows(*, first: date, last: date) -> QuerySet[FacetSummary]:
+    """The whole city's category, area and channel rows of [first, last] (whole months as
+    month rows)."""
+    return FacetSummary.objects.filter(_spans(first, last, months=True))
+
+
+def facets_for(*, first: date, last: date, agency_ids: Collection[int] | None) -> Facets | Cube:
+    """Issues filed, closed and open in [first, last] by category, area and channel, for the
+    reader (``grouped(by)``): the whole city's from its summary; some organisations' from
+    their rollup rows, read by the index on (agency, day) — at most the issues they received
+    in the period, where a per-organisation summary would hold as many rows again."""
+    if agency_ids is None:
+        return Facets(facet_rows(first=first, last=last))
+    return Cube(
+        rollup_rows(first=first, last=last, agency_ids=agency_ids), FACET_GROUPS, ISSUE_FACTS
+    )
+
+
+class Facets:
+    """Issues filed, closed and open by category, area and channel, from ``FacetSummary``
+    rows: one grouped query for the three, as :class:`Cube` answers them from the rollup."""
+
+    INTEGER = {FacetSummary.Facet.CATEGORY, FacetSummary.Facet.AREA}
+
+    def __init__(self, rows: QuerySet[FacetSummary]):
+        self.rows = rows
+        self._found: dict[str, list[dict]] | None = None
+
+    def grouped(self, by: str) -> list[dict]:
+        if self._found is None:
+            self._found = defaultdict(list)
+            sums = {name: Sum(name) for name in ("filed", "closed", "open")}
+            for row in self.rows.values("facet", "value").annotate(**sums).order_by():
+                value = row["value"]
+                if row["facet"] in self.INTEGER:
+                    value = int(value) if value else None
+                self._found[row["facet"]].append(
+                    {row["facet"]: value, **{name: row[name] or 0 for name in sums}}
+                )
+        return self._found.get(by, [])
+
+
 class Cube:
     """The sums of a set of rollup rows grouped every way the dashboard asks at once: by
     organisation, day, category, channel, area, and in all. On PostgreSQL one scan of the rows
     (``GROUPING SETS``) rather than one per grouping; elsewhere (SQLite in development) a
-    query per grouping."""
+    query per grouping. ``groups``: the groupings (name → column), the rollup's by default;
+    a summary's rows have fewer."""
 
     GROUPS = {
         "agency": "agency_id",
@@ -48,9 +142,17 @@ class Cube:
         "channel": "channel",
         "area": "area_id",
     }
+    SUMMARY_GROUPS = {"agency": "agency_id", "day": "day"}
 
-    def __init__(self, rows: QuerySet[Rollup]):
+    def __init__(
+        self,
+        rows: QuerySet,
+        groups: dict[str, str] | None = None,
+        fields: tuple[str, ...] = FIELDS,
+    ):
         self.rows = rows
+        self.groups = groups or self.GROUPS
+        self.fields = fields
         self._found: dict[str | None, list[dict]] | None = None
 
     def grouped(self, by: str | None) -> list[dict]:
@@ -60,18 +162,22 @@ class Cube:
 
     def _compute(self) -> dict[str | None, list[dict]]:
         if connection.vendor != "postgresql":
-            return {None: _sums(self.rows), **{by: _sums(self.rows, by) for by in self.GROUPS}}
-        columns = list(self.GROUPS.values())
-        inner, params = self.rows.order_by().values(*columns, *FIELDS).query.sql_with_params()
+            return {
+                None: _sums(self.rows, fields=self.fields),
+                **{by: _sums(self.rows, by, fields=self.fields) for by in self.groups},
+            }
+        columns = list(self.groups.values())
+        fields = self.fields
+        inner, params = self.rows.order_by().values(*columns, *fields).query.sql_with_params()
         keys = ", ".join(f't."{c}"' for c in columns)
-        sums = ", ".join(f'SUM(t."{f}")' for f in FIELDS)
+        sums = ", ".join(f'SUM(t."{f}")' for f in fields)
         sets = ", ".join(f'(t."{c}")' for c in columns)
         # Column names are this class's and the model's constants; values go as parameters.
         sql = (
             f"SELECT GROUPING({keys}), {keys}, {sums} FROM ({inner}) t "  # noqa: S608
             f"GROUP BY GROUPING SETS ({sets}, ())"
         )
-        names = list(self.GROUPS)
+        names = list(self.groups)
         # GROUPING's bits, first column highest: 1 where the column is not grouped.
         which = {(1 << len(names)) - 1: None}
         for i, name in enumerate(names):
@@ -81,28 +187,28 @@ class Cube:
             cursor.execute(sql, params)
             for row in cursor.fetchall():
                 by = which[row[0]]
-                item = {f: int(v or 0) for f, v in zip(FIELDS, row[1 + len(names) :], strict=True)}
+                item = {f: int(v or 0) for f, v in zip(fields, row[1 + len(names) :], strict=True)}
                 if by is not None:
                     item[by] = row[1 + names.index(by)]
                 found[by].append(item)
         if not found[None]:
-            found[None] = [dict.fromkeys(FIELDS, 0)]
+            found[None] = [dict.fromkeys(fields, 0)]
         return found
 
 
 def _grouped(rows, by: str | None) -> list[dict]:
-    if isinstance(rows, Cube):
+    if isinstance(rows, Cube | Facets):
         return rows.grouped(by)
     return _sums(rows, by) if by else _sums(rows)
 
 
-def _sums(rows: QuerySet[Rollup], *group: str) -> list[dict]:
-    totals = {name: Sum(name) for name in FIELDS}
+def _sums(rows: QuerySet, *group: str, fields: tuple[str, ...] = FIELDS) -> list[dict]:
+    totals = {name: Sum(name) for name in fields}
     if not group:
         one = rows.aggregate(**totals)
         return [{k: v or 0 for k, v in one.items()}]
     return [
-        {k: (v or 0) if k in FIELDS else v for k, v in row.items()}
+        {k: (v or 0) if k in fields else v for k, v in row.items()}
         for row in rows.values(*group).annotate(**totals).order_by(*group)
     ]
 

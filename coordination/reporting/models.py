@@ -11,6 +11,12 @@ Two kinds of facts share a row, each on the day it belongs to:
 Category, area and channel are always the issue's. The rows are rewritten by
 ``services.rollup_refresh`` (a frequent task, and ``manage.py rebuild_rollup``); nothing else
 writes them.
+
+The dashboard reads two coarser summaries of the same rows, written by the same refresh: per
+day × organisation (``AgencySummary``, every count) and, for the whole city, per day ×
+category, area or channel (``FacetSummary``, the issue facts). Each also has a row per month
+(the sums of its days), so that a year reads twelve months rather than 365 days: a figure
+then reads thousands of rows, not a row per issue.
 """
 
 from __future__ import annotations
@@ -42,16 +48,9 @@ RESOLUTION_BOUNDS = (24 * 3600, 3 * 24 * 3600, 7 * 24 * 3600)
 BUCKETS = tuple(f"response_b{i}" for i in range(4)) + tuple(f"resolution_b{i}" for i in range(4))
 
 
-class Rollup(models.Model):
-    day = models.DateField()
-    agency = models.ForeignKey(
-        "agencies.Agency", null=True, on_delete=models.CASCADE, related_name="+"
-    )
-    category = models.ForeignKey(
-        "issues.Category", null=True, on_delete=models.CASCADE, related_name="+"
-    )
-    area = models.ForeignKey("agencies.Area", null=True, on_delete=models.CASCADE, related_name="+")
-    channel = models.CharField(max_length=16)
+class Figures(models.Model):
+    """The counts every table of figures keeps (see the module's docstring), whatever its
+    key: the fine rollup and the summaries read by the dashboard add up the same facts."""
 
     # Issue facts.
     filed = models.PositiveIntegerField(default=0)
@@ -83,10 +82,39 @@ class Rollup(models.Model):
     resolution_b2 = models.PositiveIntegerField(default=0)
     resolution_b3 = models.PositiveIntegerField(default=0)
 
+    class Meta:
+        abstract = True
+
+
+class Rollup(Figures):
+    """The fine rollup: one row per day × organisation × category × area × channel. At city
+    scale it holds nearly a row per issue, so the dashboard reads the summaries below instead;
+    the monthly report and the public figures (which leave private categories out) read it."""
+
+    day = models.DateField()
+    agency = models.ForeignKey(
+        "agencies.Agency", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    category = models.ForeignKey(
+        "issues.Category", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    area = models.ForeignKey("agencies.Area", null=True, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=16)
+
     refreshed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["day", "agency"], name="rollup_day_agency")]
+        indexes = [
+            models.Index(fields=["day", "agency"], name="rollup_day_agency"),
+            # A manager's breakdowns: their organisations' rows of the period only, read from
+            # the index alone on PostgreSQL (a year of a district's rows lies scattered over
+            # the whole table, a heap page each).
+            models.Index(
+                fields=["agency", "day"],
+                include=["category", "area", "channel", "filed", "closed", "open"],
+                name="rollup_agency_day",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["day", "agency", "category", "area", "channel"],
@@ -96,3 +124,66 @@ class Rollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.agency_id} {self.category_id} {self.area_id} {self.channel}"
+
+
+class Span(models.TextChoices):
+    DAY = "day"
+    MONTH = "month"  # ``day`` is the month's first day; the sums of its days' rows
+
+
+class AgencySummary(Figures):
+    """Every count per day (or month) × organisation (none: issues never assigned): the sums
+    of the rollup's rows with that key, from which the dashboard reads the rates, the trend
+    and the time distributions (a year of the city: 200 organisations × 12 months)."""
+
+    span = models.CharField(max_length=5, choices=Span.choices)
+    day = models.DateField()
+    agency = models.ForeignKey(
+        "agencies.Agency", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            # A manager's organisations: their rows of the period only.
+            models.Index(fields=["agency", "span", "day"], name="summary_agency_span_day")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["span", "day", "agency"], name="reporting_agencysummary_one_row_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.span} {self.day} {self.agency_id}"
+
+
+class FacetSummary(models.Model):
+    """The whole city's issues filed (and closed or open now) per day (or month) × category,
+    area or channel (``facet``; ``value`` the category's or area's id, or the channel; empty
+    for none): the dispatcher's breakdowns and map. A manager's come from the rollup's rows of
+    their organisations (an index on organisation and day): summing every organisation's rows
+    for the whole city would read a row per issue again."""
+
+    class Facet(models.TextChoices):
+        CATEGORY = "category"
+        AREA = "area"
+        CHANNEL = "channel"
+
+    span = models.CharField(max_length=5, choices=Span.choices)
+    day = models.DateField()
+    facet = models.CharField(max_length=8, choices=Facet.choices)
+    value = models.CharField(max_length=20, blank=True)
+    filed = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    open = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["span", "day", "facet", "value"],
+                name="reporting_facetsummary_one_row_per_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.span} {self.day} {self.facet}={self.value}"

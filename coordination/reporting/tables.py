@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from agencies.models import Area
 from issues.models import Category, Issue
 
-from .figures import breakdown, distributions, rollup_summary, trend
-from .models import Rollup
+from .figures import Cube, Facets, breakdown, distributions, rollup_summary, trend
+from .models import AgencySummary
 from .selectors import AgencyRates, RatesSummary, _measured
 
 RATES = (
@@ -93,7 +93,7 @@ def _trend_tables(rows, first: date, last: date, step: str, drill) -> list[dict]
     ]
 
 
-def _breakdown_tables(rows, drill) -> list[dict]:
+def _breakdown_tables(facets: Facets | Cube, drill) -> list[dict]:
     tables = []
     names = {
         "category": (
@@ -114,7 +114,7 @@ def _breakdown_tables(rows, drill) -> list[dict]:
     }
     for by in ("category", "channel", "area"):
         title, column, known = names[by]
-        found = breakdown(rows, by)
+        found = breakdown(facets, by)
         labels = [known.get(r["key"], (_("None"), None)) for r in found]
         tables.append(
             {
@@ -201,8 +201,9 @@ def _time_tables(rows) -> list[dict]:
 
 
 def dashboard_tables(
-    rows: QuerySet[Rollup],
-    previous_rows: QuerySet[Rollup],
+    rows: QuerySet[AgencySummary],
+    previous_rows: QuerySet[AgencySummary],
+    facets: Facets | Cube,
     *,
     first: date,
     last: date,
@@ -210,14 +211,16 @@ def dashboard_tables(
     agency_ids: Collection[int] | None,
     drill: bool,
 ) -> tuple[RatesSummary, RatesSummary, list[dict]]:
-    """The period's pooled rates, the previous period's, and every table of the page."""
+    """The period's pooled rates, the previous period's, and every table of the page: the
+    rates, trend and times from the organisations' summary ``rows``, the breakdowns from
+    ``facets``."""
     agencies = list(_measured(agency_ids))
     summary = rollup_summary(rows, agency_ids, agencies=agencies)
     previous = rollup_summary(previous_rows, agency_ids, agencies=agencies)
     period = {"first": first.isoformat(), "last": last.isoformat()} if drill else None
     tables = [
         *_trend_tables(rows, first, last, step, period),
-        *_breakdown_tables(rows, period),
+        *_breakdown_tables(facets, period),
         *rate_tables(summary, previous, period),
         *_time_tables(rows),
     ]

@@ -3,9 +3,11 @@ distributions and the map, for any period, compared with the previous one.
 
 Who sees what is the gate's (``stats_agency_ids``): managers their organisations and those
 below, enterprise partners their own, the dispatcher and the city's leaders the whole city.
-Every figure comes from the rollup (``models.Rollup``), so the page costs the same few queries
-however many issues the period holds. Charts are Apache ECharts (``static/js/dashboard.js``)
-drawn from the tables of ``tables.py``, which the page also shows as tables and exports.
+Every figure comes from the summaries of the rollup (``models.AgencySummary`` and
+``models.FacetSummary``, whole months as month rows), so the page costs the same few queries
+over a few thousand rows however many issues the period holds. Charts are Apache ECharts
+(``static/js/dashboard.js``) drawn from the tables of ``tables.py``, which the page also shows
+as tables and exports.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from coordination.dispatch.permissions import (
 )
 
 from .exports import FORMATS, table_response
-from .figures import Cube, rollup_rows
+from .figures import Cube, facets_for, summary_rows
 from .maps import area_layer, dashboard_map
 from .selectors import channel_rates
 from .services import rollup_version
@@ -154,12 +156,24 @@ def figures_for(request: HttpRequest, period: Period) -> dict:
     found = cache.get(key)
     if found is not None:
         return {**found, "key": key}
-    rows = Cube(rollup_rows(first=period.first, last=period.last, agency_ids=agency_ids))
+    # Month rows for the trend only when it counts months: a day or a week must not see a
+    # month's sums on the month's first day.
+    rows = Cube(
+        summary_rows(
+            first=period.first,
+            last=period.last,
+            agency_ids=agency_ids,
+            months=period.step == "month",
+        ),
+        Cube.SUMMARY_GROUPS,
+    )
     before_first, before_last = period.previous
-    before = rollup_rows(first=before_first, last=before_last, agency_ids=agency_ids)
+    before = summary_rows(first=before_first, last=before_last, agency_ids=agency_ids)
+    facets = facets_for(first=period.first, last=period.last, agency_ids=agency_ids)
     summary, previous, tables = dashboard_tables(
         rows,
         before,
+        facets,
         first=period.first,
         last=period.last,
         step=period.step,
@@ -170,7 +184,7 @@ def figures_for(request: HttpRequest, period: Period) -> dict:
         "summary": summary,
         "previous": previous,
         "tables": tables,
-        "map": area_layer({row["area"]: row["open"] for row in rows.grouped("area")}),
+        "map": area_layer({row["area"]: row["open"] for row in facets.grouped("area")}),
     }
     cache.set(key, found, timeout=settings.FIGURES_CACHE_SECONDS)
     return {**found, "key": key}

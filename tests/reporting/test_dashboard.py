@@ -29,7 +29,7 @@ from coordination.reporting.charts import (
     trend_chart,
 )
 from coordination.reporting.selectors import AgencyRates, TrendStep, rates_summary
-from coordination.reporting.services import rollup_rebuild
+from coordination.reporting.services import bump_rollup_version, rollup_rebuild
 from issues.models import Feedback, Issue
 from tests.factories import (
     AgencyFactory,
@@ -479,6 +479,23 @@ def test_the_page_takes_the_same_few_queries_whatever_the_number_of_issues(
 
     assert counts["small", "hexi_manager"] == counts["large", "hexi_manager"]
     assert counts["small", "centre_dispatcher"] == counts["large", "centre_dispatcher"]
+
+
+@pytest.mark.parametrize("query", ["", "?from=2025-12-01&to=2026-11-30&step=month"])
+def test_the_first_reader_after_a_refresh_reads_the_summaries_not_the_rollup(
+    client, manager, dispatcher, record, query, django_assert_max_num_queries
+):
+    for user in (dispatcher, manager):
+        get(client, user, "/dashboard/" + query)
+        bump_rollup_version()  # as a refresh does: the figures are counted again
+        with django_assert_max_num_queries(30) as queries:
+            assert client.get("/dashboard/" + query).status_code == 200
+        read = " ".join(q["sql"] for q in queries.captured_queries)
+        assert "reporting_agencysummary" in read
+        if user is dispatcher:
+            # The whole city's breakdowns from their own summary: no row per issue.
+            assert "reporting_facetsummary" in read
+            assert "reporting_rollup" not in read
 
 
 # ------------------------------------------------------------------------ chart geometry

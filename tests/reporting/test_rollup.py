@@ -4,12 +4,14 @@ Each example writes a random history (issues over organisations, categories, are
 and days; assignments signed for or not, in time or late, done, redone, cancelled; ratings,
 some left out on appeal; approved and rejected bounce-backs), recounts it into the rollup, and
 checks the rollup's sums against :func:`selectors.agency_rates` (the rates counted from the
-assignments themselves) and against plain counts of the issues. The example is rolled back.
+assignments themselves) and against plain counts of the issues; and the same of the summaries
+the dashboard reads (day × organisation, day × category, area or channel, and their months).
+The example is rolled back.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -21,10 +23,15 @@ from hypothesis import strategies as st
 
 from agencies.models import Agency
 from coordination.dispatch.models import Assignment, CoordinationRequest
-from coordination.reporting.figures import rollup_agency_rates, rollup_rows
-from coordination.reporting.models import Rollup
+from coordination.reporting.figures import (
+    facets_for,
+    rollup_agency_rates,
+    rollup_rows,
+    summary_rows,
+)
+from coordination.reporting.models import AgencySummary, FacetSummary, Rollup, Span
 from coordination.reporting.selectors import agency_rates
-from coordination.reporting.services import rollup_refresh
+from coordination.reporting.services import FIELDS, rollup_refresh, summaries_refresh
 from issues.models import Feedback, Issue
 from tests.factories import AgencyFactory, AreaFactory, CategoryFactory, IssueFactory
 
@@ -145,6 +152,7 @@ def test_the_rollup_equals_a_direct_count(world, issues, split):
             ),
             key=repr,
         )  # fmt: skip
+        summaries_in_parts = summaries()
         rollup_refresh(first, today, now=now)
         assert sorted(
             Rollup.objects.values_list(
@@ -153,6 +161,7 @@ def test_the_rollup_equals_a_direct_count(world, issues, split):
             ),
             key=repr,
         ) == in_parts  # fmt: skip
+        assert summaries() == summaries_in_parts
 
         agencies = list(Agency.objects.filter(code__startswith="org").order_by("code"))
         rows = rollup_rows(first=first, last=today, agency_ids=None)
@@ -178,7 +187,67 @@ def test_the_rollup_equals_a_direct_count(world, issues, split):
         }
         assert by_key == direct
         assert (rows.aggregate(n=Sum("assigned"))["n"] or 0) == Assignment.objects.count()
+
+        # The summaries: read by days, and from the first's month on (whole months as month
+        # rows when the period holds one), they give the same rates and counts.
+        expected = agency_rates(now=now, agency_ids=[a.pk for a in agencies])
+        for since, months in ((first, False), (first.replace(day=1), True)):
+            summary = summary_rows(first=since, last=today, agency_ids=None, months=months)
+            assert rollup_agency_rates(summary, agencies) == expected
+            facets = facets_for(first=since, last=today, agency_ids=None)
+            by_category = {r["category"]: (r["filed"], r["closed"], r["open"])
+                           for r in facets.grouped("category")}  # fmt: skip
+            assert by_category == {
+                r["category_id"]: (r["filed"], r["closed"], r["open"])
+                for r in Issue.objects.filter(category__code__startswith="kind")
+                .values("category_id")
+                .annotate(
+                    filed=Count("pk"),
+                    closed=Count("pk", filter=Q(status__in=["resolved", "closed"])),
+                    open=Count("pk", filter=Q(status__in=Issue.OPEN_STATUSES)),
+                )
+            }
+            by_channel = {r["channel"]: r["filed"] for r in facets.grouped("channel")}
+            assert by_channel == dict(
+                Issue.objects.filter(category__code__startswith="kind")
+                .values_list("channel")
+                .annotate(n=Count("pk"))
+            )
+            # Every organisation's rows add up to the whole city's.
+            ids = {a.pk for a in agencies}
+            mine = facets_for(first=since, last=today, agency_ids=ids)
+            unassigned = Issue.objects.filter(assignments__isnull=True).count()
+            assert sum(r["filed"] for r in mine.grouped("area")) + unassigned == sum(
+                r["filed"] for r in facets.grouped("area")
+            )
+        # A month's row is the sum of its days' rows.
+        for model in (AgencySummary, FacetSummary):
+            names = FIELDS if model is AgencySummary else ("filed", "closed", "open")
+            for month in model.objects.filter(span=Span.MONTH):
+                days = model.objects.filter(
+                    span=Span.DAY,
+                    day__year=month.day.year,
+                    day__month=month.day.month,
+                    **(
+                        {"facet": month.facet, "value": month.value}
+                        if model is FacetSummary
+                        else {"agency_id": month.agency_id}
+                    ),
+                ).aggregate(**{name: Sum(name) for name in names})
+                assert days == {name: getattr(month, name) for name in names}
         transaction.set_rollback(True)
+
+
+def summaries() -> list[tuple]:
+    return sorted(
+        [
+            *AgencySummary.objects.values_list("span", "day", "agency_id", *FIELDS),
+            *FacetSummary.objects.values_list(
+                "span", "day", "facet", "value", "filed", "closed", "open"
+            ),
+        ],
+        key=repr,
+    )
 
 
 def test_rebuild_rollup_recounts_every_day_and_drops_stale_rows(world, capsys):
@@ -198,3 +267,40 @@ def test_rebuild_rollup_recounts_every_day_and_drops_stale_rows(world, capsys):
     row = Rollup.objects.get()
     assert (row.filed, row.assigned, row.agency.code, row.channel) == (1, 1, "org1", "phone")
     assert "Rollup rebuilt: 1 rows." in capsys.readouterr().out
+    day, month = (
+        AgencySummary.objects.get(span=span, agency__code="org1") for span in (Span.DAY, Span.MONTH)
+    )
+    assert (day.assigned, month.assigned, month.day) == (1, 1, day.day.replace(day=1))
+    assert FacetSummary.objects.get(span=Span.DAY, facet="channel").value == "phone"
+
+
+def test_rebuild_drops_summaries_of_days_before_the_first_issue(world):
+    old = timezone.localdate() - timedelta(days=400)
+    AgencySummary.objects.create(span=Span.DAY, day=old)
+    AgencySummary.objects.create(span=Span.MONTH, day=old.replace(day=1))
+    FacetSummary.objects.create(span=Span.DAY, day=old, facet="channel", value="web")
+    write(world, [], timezone.now())
+    IssueFactory()
+    call_command("rebuild_rollup")
+    assert not AgencySummary.objects.filter(day__lte=old).exists()
+    assert not FacetSummary.objects.filter(day__lte=old).exists()
+
+
+def test_a_period_reads_its_whole_months_as_month_rows_and_the_days_either_side(world):
+    first, last = date(2026, 1, 1), date(2026, 4, 30)
+    day = first
+    while day <= last:
+        Rollup.objects.create(day=day, channel="phone", filed=1, assigned=2)
+        day += timedelta(days=1)
+    summaries_refresh(first, last)
+    rows = summary_rows(first=date(2026, 1, 15), last=date(2026, 4, 10), agency_ids=None)
+    # 17 days of January, February and March as two month rows, 10 days of April.
+    assert sorted(rows.values_list("span", flat=True)) == ["day"] * 27 + ["month"] * 2
+    assert rows.aggregate(n=Sum("filed"), a=Sum("assigned")) == {"n": 86, "a": 172}
+    days_only = summary_rows(
+        first=date(2026, 1, 15), last=date(2026, 4, 10), agency_ids=None, months=False
+    )
+    assert days_only.count() == 86
+    assert facets_for(first=date(2026, 2, 1), last=date(2026, 3, 31), agency_ids=None).grouped(
+        "channel"
+    ) == [{"channel": "phone", "filed": 59, "closed": 0, "open": 0}]
