@@ -51,11 +51,12 @@ def percent(rate: float | None) -> float | None:
 
 def _issue_list(drill: dict | None, **params) -> str | None:
     """The workbench filtered to these issues, for readers who may open it (``drill``: the
-    period's dates), else None."""
+    period's dates and the workbench's URL, reversed once for the page's thousand links),
+    else None."""
     if drill is None:
         return None
     query = {"filed_from": drill["first"], "filed_to": drill["last"], **params}
-    return reverse("coordination:workbench") + "?" + urlencode(query)
+    return drill["url"] + "?" + urlencode(query)
 
 
 def _trend_tables(rows, first: date, last: date, step: str, drill) -> list[dict]:
@@ -68,7 +69,11 @@ def _trend_tables(rows, first: date, last: date, step: str, drill) -> list[dict]
         end = {"day": s.start, "week": s.start + timedelta(days=6)}.get(step)
         if end is None:
             end = (s.start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        return {"first": max(s.start, first).isoformat(), "last": min(end, last).isoformat()}
+        return {
+            "first": max(s.start, first).isoformat(),
+            "last": min(end, last).isoformat(),
+            "url": drill["url"],
+        }
 
     fmt = "%Y-%m" if step == "month" else "%Y-%m-%d"
     return [
@@ -217,7 +222,15 @@ def dashboard_tables(
     agencies = list(_measured(agency_ids))
     summary = rollup_summary(rows, agency_ids, agencies=agencies)
     previous = rollup_summary(previous_rows, agency_ids, agencies=agencies)
-    period = {"first": first.isoformat(), "last": last.isoformat()} if drill else None
+    period = (
+        {
+            "first": first.isoformat(),
+            "last": last.isoformat(),
+            "url": reverse("coordination:workbench"),
+        }
+        if drill
+        else None
+    )
     tables = [
         *_trend_tables(rows, first, last, step, period),
         *_breakdown_tables(facets, period),

@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agencies.geometry import rectangle
 from agencies.models import Agency, Area, Membership
@@ -30,6 +30,7 @@ from coordination.reporting.charts import (
 )
 from coordination.reporting.selectors import AgencyRates, TrendStep, rates_summary
 from coordination.reporting.services import bump_rollup_version, rollup_rebuild
+from coordination.reporting.templatetags import reporting_tables
 from issues.models import Feedback, Issue
 from tests.factories import (
     AgencyFactory,
@@ -567,3 +568,14 @@ def test_trend_columns_stand_in_proportion_to_their_counts():
     assert second["h_resolved"] == second["h_filed"]
     assert first["y_filed"] + first["h_filed"] == pytest.approx(chart["base"])
     assert chart["ticks"][-1]["value"] >= 8
+
+
+def test_table_rows_escape_labels_localize_numbers_and_say_no_data():
+    with translation.override("en"):
+        html = reporting_tables.table_rows(
+            {"columns": ["Who", "Rate"], "rows": [["<b>A</b>", 92.5], ["B", None]]}
+        )
+        empty = reporting_tables.table_rows({"columns": ["Who", "Rate"], "rows": []})
+    assert '<tr><th scope="row">&lt;b&gt;A&lt;/b&gt;</th><td class="num">92.5</td></tr>' in html
+    assert "no data yet" in html.split("\n")[1]
+    assert empty == '<tr><td colspan="2">Nothing in this period.</td></tr>'
