@@ -18,10 +18,12 @@ from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 
 from agencies.models import Agency
+from issues.models import Issue
 
 from .models import (
     BUCKETS,
     COUNTS,
+    FACET_COUNTS,
     RESOLUTION_BOUNDS,
     RESPONSE_BOUNDS,
     SUMS,
@@ -30,7 +32,15 @@ from .models import (
     Rollup,
     Span,
 )
-from .selectors import AgencyRates, RatesSummary, _measured, _rate, _rates_of, rates_pooled
+from .selectors import (
+    AgencyRates,
+    ChannelRates,
+    RatesSummary,
+    _measured,
+    _rate,
+    _rates_of,
+    rates_pooled,
+)
 
 FIELDS = COUNTS + SUMS + BUCKETS
 STEPS = ("day", "week", "month")
@@ -82,7 +92,6 @@ def summary_rows(
     return rows
 
 
-ISSUE_FACTS = ("filed", "closed", "open")
 FACET_GROUPS = {"category": "category_id", "channel": "channel", "area": "area_id"}
 
 
@@ -100,13 +109,13 @@ def facets_for(*, first: date, last: date, agency_ids: Collection[int] | None) -
     if agency_ids is None:
         return Facets(facet_rows(first=first, last=last))
     return Cube(
-        rollup_rows(first=first, last=last, agency_ids=agency_ids), FACET_GROUPS, ISSUE_FACTS
+        rollup_rows(first=first, last=last, agency_ids=agency_ids), FACET_GROUPS, FACET_COUNTS
     )
 
 
 class Facets:
-    """Issues filed, closed and open by category, area and channel, from ``FacetSummary``
-    rows: one grouped query for the three, as :class:`Cube` answers them from the rollup."""
+    """``FacetSummary``'s counts by category, area and channel: one grouped query for the
+    three, as :class:`Cube` answers them from the rollup."""
 
     INTEGER = {FacetSummary.Facet.CATEGORY, FacetSummary.Facet.AREA}
 
@@ -117,7 +126,7 @@ class Facets:
     def grouped(self, by: str) -> list[dict]:
         if self._found is None:
             self._found = defaultdict(list)
-            sums = {name: Sum(name) for name in ("filed", "closed", "open")}
+            sums = {name: Sum(name) for name in FACET_COUNTS}
             for row in self.rows.values("facet", "value").annotate(**sums).order_by():
                 value = row["value"]
                 if row["facet"] in self.INTEGER:
@@ -345,3 +354,28 @@ def distributions(rows: QuerySet[Rollup]) -> dict[str, Distribution]:
             mean_seconds=s["resolution_seconds"] / s["done"] if s["done"] else None,
         ),
     }
+
+
+def channel_table(facets: Facets | Cube) -> list[ChannelRates]:
+    """Every channel (those with nothing as zeros): issues filed in the period, the share
+    answered at first contact (直接办结) and the three rates over the work received in the
+    period by issues of that channel — from the summaries, where ``selectors.channel_rates``
+    counts the record (the API's answer)."""
+    found = {row["channel"]: row for row in facets.grouped("channel")}
+    table = []
+    for channel, label in Issue.Channel.choices:
+        c = found.get(channel, {})
+        filed, answered = c.get("filed", 0), c.get("answered", 0)
+        table.append(
+            ChannelRates(
+                channel=channel,
+                label=str(label),
+                filed=filed,
+                answered_at_first_contact=answered,
+                first_contact_share=_rate(answered, filed),
+                response_rate=_rate(c.get("responded_in_time", 0), c.get("response_due", 0)),
+                resolution_rate=_rate(c.get("resolved", 0), c.get("done", 0)),
+                satisfaction_rate=_rate(c.get("satisfied", 0), c.get("rated", 0)),
+            )
+        )
+    return table

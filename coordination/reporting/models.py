@@ -27,6 +27,7 @@ COUNTS = (
     "filed",
     "closed",
     "open",
+    "answered",
     "assigned",
     "response_due",
     "responded_in_time",
@@ -46,6 +47,20 @@ SUMS = ("response_seconds", "resolution_seconds")
 RESPONSE_BOUNDS = (3600, 4 * 3600, 24 * 3600)
 RESOLUTION_BOUNDS = (24 * 3600, 3 * 24 * 3600, 7 * 24 * 3600)
 BUCKETS = tuple(f"response_b{i}" for i in range(4)) + tuple(f"resolution_b{i}" for i in range(4))
+# What the breakdowns keep: the issue facts, and the parts and wholes of the three rates (the
+# table by channel).
+FACET_COUNTS = (
+    "filed",
+    "closed",
+    "open",
+    "answered",
+    "response_due",
+    "responded_in_time",
+    "done",
+    "resolved",
+    "rated",
+    "satisfied",
+)
 
 
 class Figures(models.Model):
@@ -56,6 +71,7 @@ class Figures(models.Model):
     filed = models.PositiveIntegerField(default=0)
     closed = models.PositiveIntegerField(default=0)  # resolved or closed now
     open = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)  # at first contact (直接办结), never routed
     # Assignment facts.
     assigned = models.PositiveIntegerField(default=0)
     response_due = models.PositiveIntegerField(default=0)
@@ -111,7 +127,7 @@ class Rollup(Figures):
             # the whole table, a heap page each).
             models.Index(
                 fields=["agency", "day"],
-                include=["category", "area", "channel", "filed", "closed", "open"],
+                include=["category", "area", "channel", *FACET_COUNTS],
                 name="rollup_agency_day",
             ),
         ]
@@ -158,9 +174,10 @@ class AgencySummary(Figures):
 
 
 class FacetSummary(models.Model):
-    """The whole city's issues filed (and closed or open now) per day (or month) × category,
-    area or channel (``facet``; ``value`` the category's or area's id, or the channel; empty
-    for none): the dispatcher's breakdowns and map. A manager's come from the rollup's rows of
+    """The whole city's issues filed (closed or open now, answered at first contact) and the
+    parts and wholes of the three rates, per day (or month) × category, area or channel
+    (``facet``; ``value`` the category's or area's id, or the channel; empty for none): the
+    dispatcher's breakdowns, map and table by channel. A manager's come from the rollup's rows of
     their organisations (an index on organisation and day): summing every organisation's rows
     for the whole city would read a row per issue again."""
 
@@ -176,6 +193,13 @@ class FacetSummary(models.Model):
     filed = models.PositiveIntegerField(default=0)
     closed = models.PositiveIntegerField(default=0)
     open = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    response_due = models.PositiveIntegerField(default=0)
+    responded_in_time = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -26,6 +26,7 @@ from issues.models import Feedback, Issue
 from .models import (
     BUCKETS,
     COUNTS,
+    FACET_COUNTS,
     RESOLUTION_BOUNDS,
     RESPONSE_BOUNDS,
     SUMS,
@@ -61,14 +62,23 @@ def _count_issues(counts, start: datetime, end: datetime) -> None:
     rows = (
         Issue.objects.filter(created_at__gte=start, created_at__lt=end)
         .annotate(first_agency=first_agency)
-        .values_list("created_at", "first_agency", "category_id", "area_id", "channel", "status")
+        .values_list(
+            "created_at",
+            "first_agency",
+            "category_id",
+            "area_id",
+            "channel",
+            "status",
+            "answered_at_first_contact",
+        )
         .order_by()
     )
-    for created, agency_id, category_id, area_id, channel, status in rows.iterator(BATCH):
+    for created, agency_id, category_id, area_id, channel, status, answered in rows.iterator(BATCH):
         c = counts[(timezone.localtime(created).date(), agency_id, category_id, area_id, channel)]
         c["filed"] += 1
         c["closed"] += status in CLOSED
         c["open"] += status in Issue.OPEN_STATUSES
+        c["answered"] += answered
 
 
 def _count_assignments(counts, start: datetime, end: datetime, now: datetime) -> None:
@@ -226,7 +236,6 @@ def rollup_refresh(first: date, last: date, *, now: datetime | None = None) -> i
     return len(rows)
 
 
-ISSUE_FACTS = ("filed", "closed", "open")
 FACETS = {
     FacetSummary.Facet.CATEGORY: "category_id",
     FacetSummary.Facet.AREA: "area_id",
@@ -280,15 +289,14 @@ def summaries_refresh(first: date, last: date) -> None:
         "WHERE day >= %s AND day <= %s GROUP BY day, agency_id",
         [Span.DAY, first, last],
     )
-    facts = ", ".join(f"SUM({name})" for name in ISSUE_FACTS)
+    facts = ", ".join(f"SUM({name})" for name in FACET_COUNTS)
     for facet, column in FACETS.items():
         value = f"COALESCE(CAST({column} AS varchar(20)), '')"
-        # Only what was filed: a row of assignment facts alone breaks nothing down.
         _insert_grouped(
             FacetSummary,
-            ("span", "day", "facet", "value", *ISSUE_FACTS),
+            ("span", "day", "facet", "value", *FACET_COUNTS),
             f"SELECT %s, day, %s, {value}, {facts} FROM {_table(Rollup)} "  # noqa: S608
-            f"WHERE day >= %s AND day <= %s GROUP BY day, {column} HAVING SUM(filed) > 0",
+            f"WHERE day >= %s AND day <= %s GROUP BY day, {column}",
             [Span.DAY, facet, first, last],
         )
     for month in _months(first, last):
@@ -308,10 +316,10 @@ def _month_refresh(month: date) -> None:
         f"WHERE {of_month} GROUP BY agency_id",
         params,
     )
-    facts = ", ".join(f"SUM({name})" for name in ISSUE_FACTS)
+    facts = ", ".join(f"SUM({name})" for name in FACET_COUNTS)
     _insert_grouped(
         FacetSummary,
-        ("span", "day", "facet", "value", *ISSUE_FACTS),
+        ("span", "day", "facet", "value", *FACET_COUNTS),
         f"SELECT %s, %s, facet, value, {facts} FROM {_table(FacetSummary)} "  # noqa: S608
         f"WHERE {of_month} GROUP BY facet, value",
         params,
