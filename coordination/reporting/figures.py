@@ -13,6 +13,8 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import reduce
+from operator import or_
 
 from django.db import connection
 from django.db.models import Q, QuerySet, Sum
@@ -57,13 +59,9 @@ def rollup_rows(
     return rows.filter(**{k: v for k, v in filters.items() if v not in (None, "")})
 
 
-def _spans(first: date, last: date, *, months: bool) -> Q:
-    """The summary rows that cover the local days [first, last] once each: with ``months``,
-    the months lying wholly inside as month rows and the days either side as day rows; else
-    day rows only (a trend by day or week must not see a month as its first day)."""
-    days = Q(span=Span.DAY, day__gte=first, day__lte=last)
-    if not months:
-        return days
+def _split(first: date, last: date) -> tuple[list[date], list[tuple[date, date]]]:
+    """The months lying wholly inside the local days [first, last], and the ranges of days
+    either side of them (the whole period when no month is whole)."""
     whole = []
     month = step_start(first, "month")
     while month <= last:
@@ -72,12 +70,27 @@ def _spans(first: date, last: date, *, months: bool) -> Q:
             whole.append(month)
         month = following
     if not whole:
-        return days
-    return (
-        Q(span=Span.MONTH, day__in=whole)
-        | Q(span=Span.DAY, day__gte=first, day__lt=whole[0])
-        | Q(span=Span.DAY, day__gte=_next_step(whole[-1], "month"), day__lte=last)
-    )
+        return [], [(first, last)]
+    after = _next_step(whole[-1], "month")
+    edges = [(first, whole[0] - timedelta(days=1)), (after, last)]
+    return whole, [(a, b) for a, b in edges if a <= b]
+
+
+def _days(ranges: list[tuple[date, date]]) -> Q:
+    """The days of ``ranges``; none when there are none."""
+    if not ranges:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(day__gte=a, day__lte=b) for a, b in ranges))
+
+
+def _spans(first: date, last: date, *, months: bool) -> Q:
+    """The summary rows that cover the local days [first, last] once each: with ``months``,
+    the months lying wholly inside as month rows and the days either side as day rows; else
+    day rows only (a trend by day or week must not see a month as its first day)."""
+    if not months:
+        return Q(span=Span.DAY, day__gte=first, day__lte=last)
+    whole, edges = _split(first, last)
+    return Q(span=Span.MONTH, day__in=whole) | (Q(span=Span.DAY) & _days(edges))
 
 
 def summary_rows(
@@ -98,19 +111,45 @@ FACET_GROUPS = {"category": "category_id", "channel": "channel", "area": "area_i
 def facet_rows(*, first: date, last: date) -> QuerySet[FacetSummary]:
     """The whole city's category, area and channel rows of [first, last] (whole months as
     month rows)."""
-    return FacetSummary.objects.filter(_spans(first, last, months=True))
+    return FacetSummary.objects.filter(_spans(first, last, months=True), agency__isnull=True)
 
 
-def facets_for(*, first: date, last: date, agency_ids: Collection[int] | None) -> Facets | Cube:
-    """Issues filed, closed and open in [first, last] by category, area and channel, for the
-    reader (``grouped(by)``): the whole city's from its summary; some organisations' from
-    their rollup rows, read by the index on (agency, day) — at most the issues they received
-    in the period, where a per-organisation summary would hold as many rows again."""
+def facets_for(
+    *, first: date, last: date, agency_ids: Collection[int] | None
+) -> Facets | Cube | Merged:
+    """``FACET_COUNTS`` in [first, last] by category, area and channel, for the reader
+    (``grouped(by)``): the whole city's from its summary; some organisations' from their
+    month rows of the summary for the whole months and from their rollup rows for the days
+    either side (read by the covering index on agency and day)."""
     if agency_ids is None:
         return Facets(facet_rows(first=first, last=last))
-    return Cube(
-        rollup_rows(first=first, last=last, agency_ids=agency_ids), FACET_GROUPS, FACET_COUNTS
-    )
+    whole, edges = _split(first, last)
+    parts: list[Facets | Cube] = []
+    if whole:
+        months = FacetSummary.objects.filter(
+            span=Span.MONTH, day__in=whole, agency_id__in=agency_ids
+        )
+        parts.append(Facets(months))
+    if edges:
+        days = rollup_rows(first=first, last=last, agency_ids=agency_ids).filter(_days(edges))
+        parts.append(Cube(days, FACET_GROUPS, FACET_COUNTS))
+    return parts[0] if len(parts) == 1 else Merged(parts)
+
+
+class Merged:
+    """The sums of several sources' groupings (``grouped(by)``), key by key."""
+
+    def __init__(self, parts: list[Facets | Cube]):
+        self.parts = parts
+
+    def grouped(self, by: str) -> list[dict]:
+        found: dict = {}
+        for part in self.parts:
+            for row in part.grouped(by):
+                into = found.setdefault(row[by], dict.fromkeys(FACET_COUNTS, 0) | {by: row[by]})
+                for name in FACET_COUNTS:
+                    into[name] += row[name]
+        return list(found.values())
 
 
 class Facets:
@@ -206,7 +245,7 @@ class Cube:
 
 
 def _grouped(rows, by: str | None) -> list[dict]:
-    if isinstance(rows, Cube | Facets):
+    if isinstance(rows, Cube | Facets | Merged):
         return rows.grouped(by)
     return _sums(rows, by) if by else _sums(rows)
 
@@ -356,7 +395,7 @@ def distributions(rows: QuerySet[Rollup]) -> dict[str, Distribution]:
     }
 
 
-def channel_table(facets: Facets | Cube) -> list[ChannelRates]:
+def channel_table(facets: Facets | Cube | Merged) -> list[ChannelRates]:
     """Every channel (those with nothing as zeros): issues filed in the period, the share
     answered at first contact (直接办结) and the three rates over the work received in the
     period by issues of that channel — from the summaries, where ``selectors.channel_rates``

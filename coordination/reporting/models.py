@@ -13,10 +13,10 @@ Category, area and channel are always the issue's. The rows are rewritten by
 writes them.
 
 The dashboard reads two coarser summaries of the same rows, written by the same refresh: per
-day × organisation (``AgencySummary``, every count) and, for the whole city, per day ×
-category, area or channel (``FacetSummary``, the issue facts). Each also has a row per month
-(the sums of its days), so that a year reads twelve months rather than 365 days: a figure
-then reads thousands of rows, not a row per issue.
+day × organisation (``AgencySummary``, every count) and per day × category, area or channel
+(``FacetSummary``: the whole city's by day, and each organisation's by month). Each also has a
+row per month (the sums of its days), so that a year reads twelve months rather than 365 days:
+a figure then reads thousands of rows, not a row per issue.
 """
 
 from __future__ import annotations
@@ -174,12 +174,15 @@ class AgencySummary(Figures):
 
 
 class FacetSummary(models.Model):
-    """The whole city's issues filed (closed or open now, answered at first contact) and the
-    parts and wholes of the three rates, per day (or month) × category, area or channel
-    (``facet``; ``value`` the category's or area's id, or the channel; empty for none): the
-    dispatcher's breakdowns, map and table by channel. A manager's come from the rollup's rows of
-    their organisations (an index on organisation and day): summing every organisation's rows
-    for the whole city would read a row per issue again."""
+    """Issues filed (closed or open now, answered at first contact) and the parts and wholes
+    of the three rates, per day (or month) × category, area or channel (``facet``; ``value``
+    the category's or area's id, or the channel; empty for none): the breakdowns, the map and
+    the table by channel.
+
+    Rows without an organisation are the whole city's (every organisation's and the issues
+    never assigned), by day and by month: the dispatcher's. Rows of an organisation are by
+    month only: a manager's year reads its organisations' months here and the days either side
+    from the rollup (by day, an organisation's rows would be nearly as many as the rollup's)."""
 
     class Facet(models.TextChoices):
         CATEGORY = "category"
@@ -188,6 +191,9 @@ class FacetSummary(models.Model):
 
     span = models.CharField(max_length=5, choices=Span.choices)
     day = models.DateField()
+    agency = models.ForeignKey(
+        "agencies.Agency", null=True, on_delete=models.CASCADE, related_name="+"
+    )
     facet = models.CharField(max_length=8, choices=Facet.choices)
     value = models.CharField(max_length=20, blank=True)
     filed = models.PositiveIntegerField(default=0)
@@ -202,11 +208,17 @@ class FacetSummary(models.Model):
     satisfied = models.PositiveIntegerField(default=0)
 
     class Meta:
+        indexes = [models.Index(fields=["agency", "span", "day"], name="facets_agency_span_day")]
         constraints = [
             models.UniqueConstraint(
-                fields=["span", "day", "facet", "value"],
+                fields=["span", "day", "agency", "facet", "value"],
                 name="reporting_facetsummary_one_row_per_key",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(agency__isnull=True) | models.Q(span="month"),
+                name="reporting_facetsummary_organisations_by_month",
+                violation_error_message="An organisation's breakdowns are kept by month only.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -317,13 +317,25 @@ def _month_refresh(month: date) -> None:
         params,
     )
     facts = ", ".join(f"SUM({name})" for name in FACET_COUNTS)
+    # The whole city's month from its days.
     _insert_grouped(
         FacetSummary,
         ("span", "day", "facet", "value", *FACET_COUNTS),
         f"SELECT %s, %s, facet, value, {facts} FROM {_table(FacetSummary)} "  # noqa: S608
-        f"WHERE {of_month} GROUP BY facet, value",
+        f"WHERE {of_month} AND agency_id IS NULL GROUP BY facet, value",
         params,
     )
+    # Each organisation's month, from the rollup's rows of the month.
+    for facet, column in FACETS.items():
+        value = f"COALESCE(CAST({column} AS varchar(20)), '')"
+        _insert_grouped(
+            FacetSummary,
+            ("span", "day", "agency_id", "facet", "value", *FACET_COUNTS),
+            f"SELECT %s, %s, agency_id, %s, {value}, {facts} FROM {_table(Rollup)} "  # noqa: S608
+            "WHERE day >= %s AND day < %s AND agency_id IS NOT NULL "
+            f"GROUP BY agency_id, {column}",
+            [Span.MONTH, month, facet, month, _next_month(month)],
+        )
 
 
 VERSION_KEY = "reporting:rollup-version"

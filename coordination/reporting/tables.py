@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Area
 from issues.models import Category, Issue
 
-from .figures import Cube, Facets, breakdown, distributions, rollup_summary, trend
+from .figures import Cube, Facets, Merged, breakdown, distributions, rollup_summary, trend
 from .models import AgencySummary
 from .selectors import AgencyRates, RatesSummary, _measured
 
@@ -98,7 +98,7 @@ def _trend_tables(rows, first: date, last: date, step: str, drill) -> list[dict]
     ]
 
 
-def _breakdown_tables(facets: Facets | Cube, drill) -> list[dict]:
+def _breakdown_tables(facets: Facets | Cube | Merged, drill) -> list[dict]:
     tables = []
     names = {
         "category": (
@@ -208,7 +208,7 @@ def _time_tables(rows) -> list[dict]:
 def dashboard_tables(
     rows: QuerySet[AgencySummary],
     previous_rows: QuerySet[AgencySummary],
-    facets: Facets | Cube,
+    facets: Facets | Cube | Merged,
     *,
     first: date,
     last: date,

@@ -29,7 +29,13 @@ from coordination.reporting.figures import (
     rollup_rows,
     summary_rows,
 )
-from coordination.reporting.models import AgencySummary, FacetSummary, Rollup, Span
+from coordination.reporting.models import (
+    FACET_COUNTS,
+    AgencySummary,
+    FacetSummary,
+    Rollup,
+    Span,
+)
 from coordination.reporting.selectors import agency_rates
 from coordination.reporting.services import FIELDS, rollup_refresh, summaries_refresh
 from issues.models import Feedback, Issue
@@ -233,22 +239,31 @@ def test_the_rollup_equals_a_direct_count(world, issues, split):
             assert sum(r["filed"] for r in mine.grouped("area")) + unassigned == sum(
                 r["filed"] for r in facets.grouped("area")
             )
-        # A month's row is the sum of its days' rows.
-        for model in (AgencySummary, FacetSummary):
-            names = FIELDS if model is AgencySummary else ("filed", "closed", "open")
-            for month in model.objects.filter(span=Span.MONTH):
-                days = model.objects.filter(
-                    span=Span.DAY,
-                    day__year=month.day.year,
-                    day__month=month.day.month,
-                    **(
-                        {"facet": month.facet, "value": month.value}
-                        if model is FacetSummary
-                        else {"agency_id": month.agency_id}
-                    ),
-                ).aggregate(**{name: Sum(name) for name in names})
-                assert days == {name: getattr(month, name) for name in names}
+        # A month's row is the sum of its days' rows; an organisation's breakdown by month,
+        # the sum of its rollup rows of the month.
+        for month in AgencySummary.objects.filter(span=Span.MONTH):
+            assert_month(month, AgencySummary.objects.filter(agency_id=month.agency_id), FIELDS)
+        for month in FacetSummary.objects.filter(span=Span.MONTH):
+            if month.agency_id is None:
+                days = FacetSummary.objects.filter(
+                    agency__isnull=True, facet=month.facet, value=month.value
+                )
+            else:
+                column = {"category": "category_id", "area": "area_id"}.get(month.facet)
+                key = {column: int(month.value) if month.value else None} if column else {}
+                days = Rollup.objects.filter(
+                    agency_id=month.agency_id, **(key or {"channel": month.value})
+                )
+            assert_month(month, days, FACET_COUNTS)
         transaction.set_rollback(True)
+
+
+def assert_month(month, rows, names) -> None:
+    of_month = rows.filter(day__year=month.day.year, day__month=month.day.month)
+    if hasattr(rows.model, "span"):
+        of_month = of_month.filter(span=Span.DAY)
+    sums = of_month.aggregate(**{name: Sum(name) for name in names})
+    assert sums == {name: getattr(month, name) for name in names}
 
 
 def summaries() -> list[tuple]:
@@ -256,7 +271,7 @@ def summaries() -> list[tuple]:
         [
             *AgencySummary.objects.values_list("span", "day", "agency_id", *FIELDS),
             *FacetSummary.objects.values_list(
-                "span", "day", "facet", "value", "filed", "closed", "open"
+                "span", "day", "agency_id", "facet", "value", *FACET_COUNTS
             ),
         ],
         key=repr,
@@ -303,7 +318,9 @@ def test_a_period_reads_its_whole_months_as_month_rows_and_the_days_either_side(
     first, last = date(2026, 1, 1), date(2026, 4, 30)
     day = first
     while day <= last:
-        Rollup.objects.create(day=day, channel="phone", filed=1, assigned=2)
+        Rollup.objects.create(
+            day=day, agency=world["agencies"][0], channel="phone", filed=1, assigned=2
+        )
         day += timedelta(days=1)
     summaries_refresh(first, last)
     rows = summary_rows(first=date(2026, 1, 15), last=date(2026, 4, 10), agency_ids=None)
@@ -318,3 +335,14 @@ def test_a_period_reads_its_whole_months_as_month_rows_and_the_days_either_side(
         "channel"
     )
     assert (phone["channel"], phone["filed"], phone["closed"]) == ("phone", 59, 0)
+    # An organisation's: its months from the summary, the days either side from the rollup.
+    mine = {world["agencies"][0].pk}
+    for first_day, last_day, filed in (
+        (date(2026, 1, 15), date(2026, 4, 10), 86),
+        (date(2026, 2, 1), date(2026, 3, 31), 59),
+        (date(2026, 2, 3), date(2026, 2, 9), 7),
+    ):
+        facets = facets_for(first=first_day, last=last_day, agency_ids=mine)
+        assert [r["filed"] for r in facets.grouped("channel")] == [filed]
+    assert facets_for(first=first, last=last, agency_ids=set()).grouped("channel") == []
+    assert FacetSummary.objects.filter(agency__isnull=False, span=Span.DAY).count() == 0
