@@ -37,6 +37,7 @@ from coordination.dispatch.permissions import (
 from .exports import FORMATS, table_response
 from .figures import Cube, channel_table, facets_for, summary_rows
 from .maps import area_layer, dashboard_map
+from .selectors import _rate
 from .services import rollup_version
 from .tables import RATES, TABLE_KEYS, dashboard_tables
 
@@ -46,7 +47,7 @@ DAILY_UP_TO_DAYS = 31
 WEEKLY_UP_TO_DAYS = 183
 # Part of the figures' cache key: a release that changes what they hold (or the rendered
 # fragment cached under their key) raises it, so that it never reads an older release's.
-FIGURES_FORMAT = 2
+FIGURES_FORMAT = 3
 # A year at most a page (comparisons included, two years of rollup rows are read).
 LONGEST_DAYS = 366
 
@@ -181,7 +182,10 @@ def figures_for(request: HttpRequest, period: Period) -> dict:
         "summary": summary,
         "previous": previous,
         "tables": tables,
-        "map": area_layer({row["area"]: row["open"] for row in facets.grouped("area")}),
+        "map": area_layer(
+            {row["area"]: row["open"] for row in facets.grouped("area")},
+            {row["area"]: _rate(row["resolved"], row["done"]) for row in facets.grouped("area")},
+        ),
         "channels": channel_table(facets),
     }
     cache.set(key, found, timeout=settings.FIGURES_CACHE_SECONDS)

@@ -359,6 +359,19 @@ def test_the_map_shades_the_area_holding_the_open_issues(client, manager, dispat
         r'<td class="num">2</td>',
         managers,
     )
+    # Or by resolution rate (the switch): the street office's two done, both resolved, in the
+    # east; nothing done in the west yet, which is no data, not 0%.
+    rates = {
+        f["properties"]["code"]: f["properties"]["rate"]
+        for f in map_data(managers)["areas"]["features"]
+    }
+    assert rates == {"east-street": 100, "west-street": None}
+    assert 'data-testid="map-shading"' in managers
+    assert re.search(
+        r'<tr data-area="east-street"><th scope="row">East Street Area</th>'
+        r'<td class="num">2</td><td class="num">100</td>',
+        managers,
+    )
     # Open issues as markers: the manager's two, not the water bureau's.
     assert len(map_data(managers)["markers"]) == 2
     assert len(map_data(dispatchers)["markers"]) == 4
