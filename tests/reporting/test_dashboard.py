@@ -592,3 +592,24 @@ def test_table_rows_escape_labels_localize_numbers_and_say_no_data():
     assert '<tr><th scope="row">&lt;b&gt;A&lt;/b&gt;</th><td class="num">92.5</td></tr>' in html
     assert "no data yet" in html.split("\n")[1]
     assert empty == '<tr><td colspan="2">Nothing in this period.</td></tr>'
+
+
+def test_map_rows_name_each_area_with_its_count_and_rate():
+    layer = {
+        "areas": {
+            "features": [
+                {"properties": {"code": "a&b", "name": "<East>", "count": 3, "rate": 75}},
+                {"properties": {"code": "w", "name": "West", "count": 0, "rate": None}},
+            ]
+        }
+    }
+    with translation.override("en"):
+        html = reporting_tables.map_rows(layer)
+        empty = reporting_tables.map_rows({"areas": {"features": []}})
+    first, second = html.split("\n")
+    assert first == (
+        '<tr data-area="a&amp;b"><th scope="row">&lt;East&gt;</th>'
+        '<td class="num">3</td><td class="num">75</td></tr>'
+    )
+    assert "no data yet" in second
+    assert "No areas have been drawn" in empty
