@@ -151,6 +151,8 @@ def ranked(agencies: list[AgencyRates], key: str) -> list[AgencyRates]:
 
 def rate_tables(summary: RatesSummary, previous: RatesSummary | None, drill) -> list[dict]:
     before = {r.agency: r for r in previous.agencies} if previous else {}
+    # Each organisation's link once, not once per ranking (five rankings of every one).
+    links = {r.agency: _issue_list(drill, agency=r.agency) for r in summary.agencies}
     tables = []
     for key, title in RATES:
         order = ranked(summary.agencies, key)
@@ -168,7 +170,7 @@ def rate_tables(summary: RatesSummary, previous: RatesSummary | None, drill) -> 
                     ]
                     for r in order
                 ],
-                "links": [_issue_list(drill, agency=r.agency) for r in order],
+                "links": [links[r.agency] for r in order],
                 "percent": True,
             }
         )
