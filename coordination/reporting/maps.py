@@ -1,5 +1,6 @@
-"""The dashboard's map: the city's areas shaded by the open issues filed in the period (from
-the rollup), and the open issues themselves as markers (from the record, at most
+"""The dashboard's map: the city's areas shaded by the open issues filed in the period, or by
+their resolution rate (one switch; both from the summaries), and the open issues themselves as
+markers (from the record, at most
 ``MAX_MARKERS``, newest first), for Leaflet (``static/js/dashboard.js``)."""
 
 from __future__ import annotations
@@ -30,13 +31,19 @@ def _finest_areas() -> tuple[str, list[Area]]:
     return level, [area for area in areas if area.level == level]
 
 
-def area_layer(counts: dict[int | None, int]) -> dict:
-    """The finest areas shaded by ``counts`` (open issues filed in the period, by area id,
-    from the rollup): the same for every reader of the same figures, so cached with them."""
+def area_layer(counts: dict[int | None, int], rates: dict[int | None, float | None]) -> dict:
+    """The finest areas shaded by ``counts`` (open issues filed in the period, by area id)
+    or by ``rates`` (the resolution rate of the work received in the period, by area id;
+    None where nothing was resolved to measure), both from the summaries: the same for every
+    reader of the same figures, so cached with them."""
     level, areas = _finest_areas()
     # An issue placed in a coarser area than the finest counts for none of the finest: those
     # are said apart, not guessed.
     shown = {area.pk for area in areas}
+
+    def percent(rate: float | None) -> int | None:
+        return None if rate is None else round(rate * 100)
+
     return {
         "level": str(dict(Area.Level.choices).get(level, "")),
         "areas": {
@@ -49,6 +56,7 @@ def area_layer(counts: dict[int | None, int]) -> dict:
                         "code": area.code,
                         "name": area.name,
                         "count": counts.get(area.pk, 0),
+                        "rate": percent(rates.get(area.pk)),
                     },
                 }
                 for area in areas
@@ -84,4 +92,5 @@ def dashboard_map(user, layer: dict, period) -> dict:
         "capped": len(markers) >= MAX_MARKERS,
         # The names of the two ways to see the open issues (the map's layer switcher).
         "layers": {"markers": _("Open issues, clustered"), "heat": _("Open issues, heat map")},
+        "no_data": _("no data yet"),
     }

@@ -2,7 +2,9 @@
 
 :func:`rollup_refresh` recounts a range of days and replaces their rows in one transaction:
 the frequent task recounts the recent days (``ROLLUP_REFRESH_DAYS``), ``manage.py
-rebuild_rollup`` every day since the first issue. The counting follows the rates' definitions
+rebuild_rollup`` every day since the first issue, and then the summaries the dashboard reads
+(``AgencySummary``, ``FacetSummary``) from those rows, with the months they fall in
+(:func:`summaries_refresh`). The counting follows the rates' definitions
 in ``selectors`` (one source of truth for what a rate means): the property test checks the
 rollup against :func:`selectors.agency_rates` over random histories.
 """
@@ -14,14 +16,25 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Min, OuterRef, Subquery
+from django.db import connection, transaction
+from django.db.models import Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from coordination.dispatch.models import Assignment, CoordinationRequest
 from issues.models import Feedback, Issue
 
-from .models import BUCKETS, COUNTS, RESOLUTION_BOUNDS, RESPONSE_BOUNDS, SUMS, Rollup
+from .models import (
+    BUCKETS,
+    COUNTS,
+    FACET_COUNTS,
+    RESOLUTION_BOUNDS,
+    RESPONSE_BOUNDS,
+    SUMS,
+    AgencySummary,
+    FacetSummary,
+    Rollup,
+    Span,
+)
 
 Key = tuple[date, int | None, int | None, int | None, str]
 
@@ -49,14 +62,23 @@ def _count_issues(counts, start: datetime, end: datetime) -> None:
     rows = (
         Issue.objects.filter(created_at__gte=start, created_at__lt=end)
         .annotate(first_agency=first_agency)
-        .values_list("created_at", "first_agency", "category_id", "area_id", "channel", "status")
+        .values_list(
+            "created_at",
+            "first_agency",
+            "category_id",
+            "area_id",
+            "channel",
+            "status",
+            "answered_at_first_contact",
+        )
         .order_by()
     )
-    for created, agency_id, category_id, area_id, channel, status in rows.iterator(BATCH):
+    for created, agency_id, category_id, area_id, channel, status, answered in rows.iterator(BATCH):
         c = counts[(timezone.localtime(created).date(), agency_id, category_id, area_id, channel)]
         c["filed"] += 1
         c["closed"] += status in CLOSED
         c["open"] += status in Issue.OPEN_STATUSES
+        c["answered"] += answered
 
 
 def _count_assignments(counts, start: datetime, end: datetime, now: datetime) -> None:
@@ -206,11 +228,114 @@ def rollup_refresh(first: date, last: date, *, now: datetime | None = None) -> i
         for (day, agency_id, category_id, area_id, channel), c in counts.items()
     ]
     Rollup.objects.bulk_create(rows, batch_size=BATCH)
+    summaries_refresh(first, last)
     # Now (what this transaction's own reads see) and after the commit (so that figures read
     # by others meanwhile, from the old rows, are not kept under the new version).
     bump_rollup_version()
     transaction.on_commit(bump_rollup_version)
     return len(rows)
+
+
+FACETS = {
+    FacetSummary.Facet.CATEGORY: "category_id",
+    FacetSummary.Facet.AREA: "area_id",
+    FacetSummary.Facet.CHANNEL: "channel",
+}
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _months(first: date, last: date) -> list[date]:
+    months, month = [], month_start(first)
+    while month <= last:
+        months.append(month)
+        month = _next_month(month)
+    return months
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _insert_grouped(model, columns: tuple[str, ...], select: str, params: list) -> None:
+    """``INSERT INTO`` the model's table ``SELECT …``: the database groups and writes, and no
+    row travels (a year of the rollup is close to a million rows). Table and column names are
+    the models' constants; every value goes as a parameter."""
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {_table(model)} ({names}) {select}", params)
+
+
+@transaction.atomic
+def summaries_refresh(first: date, last: date) -> None:
+    """Rewrite the summaries' rows of the local days [first, last] from the rollup's rows of
+    those days, then the month rows of every month they touch from that month's day rows
+    (so a month is right whichever of its days were recounted). Each summary row is the sum
+    of the rollup rows under its key; nothing is counted twice."""
+    days = Q(span=Span.DAY, day__gte=first, day__lte=last)
+    AgencySummary.objects.filter(days).delete()
+    FacetSummary.objects.filter(days).delete()
+    sums = ", ".join(f"SUM({name})" for name in FIELDS)
+    _insert_grouped(
+        AgencySummary,
+        ("span", "day", "agency_id", *FIELDS),
+        f"SELECT %s, day, agency_id, {sums} FROM {_table(Rollup)} "  # noqa: S608
+        "WHERE day >= %s AND day <= %s GROUP BY day, agency_id",
+        [Span.DAY, first, last],
+    )
+    facts = ", ".join(f"SUM({name})" for name in FACET_COUNTS)
+    for facet, column in FACETS.items():
+        value = f"COALESCE(CAST({column} AS varchar(20)), '')"
+        _insert_grouped(
+            FacetSummary,
+            ("span", "day", "facet", "value", *FACET_COUNTS),
+            f"SELECT %s, day, %s, {value}, {facts} FROM {_table(Rollup)} "  # noqa: S608
+            f"WHERE day >= %s AND day <= %s GROUP BY day, {column}",
+            [Span.DAY, facet, first, last],
+        )
+    for month in _months(first, last):
+        _month_refresh(month)
+
+
+def _month_refresh(month: date) -> None:
+    AgencySummary.objects.filter(span=Span.MONTH, day=month).delete()
+    FacetSummary.objects.filter(span=Span.MONTH, day=month).delete()
+    of_month = "span = %s AND day >= %s AND day < %s"
+    params = [Span.MONTH, month, Span.DAY, month, _next_month(month)]
+    sums = ", ".join(f"SUM({name})" for name in FIELDS)
+    _insert_grouped(
+        AgencySummary,
+        ("span", "day", "agency_id", *FIELDS),
+        f"SELECT %s, %s, agency_id, {sums} FROM {_table(AgencySummary)} "  # noqa: S608
+        f"WHERE {of_month} GROUP BY agency_id",
+        params,
+    )
+    facts = ", ".join(f"SUM({name})" for name in FACET_COUNTS)
+    # The whole city's month from its days.
+    _insert_grouped(
+        FacetSummary,
+        ("span", "day", "facet", "value", *FACET_COUNTS),
+        f"SELECT %s, %s, facet, value, {facts} FROM {_table(FacetSummary)} "  # noqa: S608
+        f"WHERE {of_month} AND agency_id IS NULL GROUP BY facet, value",
+        params,
+    )
+    # Each organisation's month, from the rollup's rows of the month.
+    for facet, column in FACETS.items():
+        value = f"COALESCE(CAST({column} AS varchar(20)), '')"
+        _insert_grouped(
+            FacetSummary,
+            ("span", "day", "agency_id", "facet", "value", *FACET_COUNTS),
+            f"SELECT %s, %s, agency_id, %s, {value}, {facts} FROM {_table(Rollup)} "  # noqa: S608
+            "WHERE day >= %s AND day < %s AND agency_id IS NOT NULL "
+            f"GROUP BY agency_id, {column}",
+            [Span.MONTH, month, facet, month, _next_month(month)],
+        )
 
 
 VERSION_KEY = "reporting:rollup-version"
@@ -240,12 +365,19 @@ def rollup_rebuild(
     earliest = Issue.objects.aggregate(first=Min("created_at"))["first"]
     today = timezone.localdate(now)
     if earliest is None:
-        Rollup.objects.all().delete()
+        for model in (Rollup, AgencySummary, FacetSummary):
+            model.objects.all().delete()
         bump_rollup_version()
         return 0
     first = min(timezone.localtime(earliest).date(), today)
     Rollup.objects.filter(day__lt=first).delete()
     Rollup.objects.filter(day__gt=today).delete()
+    for model in (AgencySummary, FacetSummary):
+        # A month row stays while any day of its month does (it is rewritten below).
+        model.objects.filter(span=Span.DAY, day__lt=first).delete()
+        model.objects.filter(span=Span.DAY, day__gt=today).delete()
+        model.objects.filter(span=Span.MONTH, day__lt=month_start(first)).delete()
+        model.objects.filter(span=Span.MONTH, day__gt=today).delete()
     total_days = (today - first).days + 1
     rows = 0
     day = first

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from agencies.models import Area
 from issues.models import Category, Issue
 
-from .figures import breakdown, distributions, rollup_summary, trend
-from .models import Rollup
+from .figures import Cube, Facets, Merged, breakdown, distributions, rollup_summary, trend
+from .models import AgencySummary
 from .selectors import AgencyRates, RatesSummary, _measured
 
 RATES = (
@@ -51,11 +51,12 @@ def percent(rate: float | None) -> float | None:
 
 def _issue_list(drill: dict | None, **params) -> str | None:
     """The workbench filtered to these issues, for readers who may open it (``drill``: the
-    period's dates), else None."""
+    period's dates and the workbench's URL, reversed once for the page's thousand links),
+    else None."""
     if drill is None:
         return None
     query = {"filed_from": drill["first"], "filed_to": drill["last"], **params}
-    return reverse("coordination:workbench") + "?" + urlencode(query)
+    return drill["url"] + "?" + urlencode(query)
 
 
 def _trend_tables(rows, first: date, last: date, step: str, drill) -> list[dict]:
@@ -68,7 +69,11 @@ def _trend_tables(rows, first: date, last: date, step: str, drill) -> list[dict]
         end = {"day": s.start, "week": s.start + timedelta(days=6)}.get(step)
         if end is None:
             end = (s.start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        return {"first": max(s.start, first).isoformat(), "last": min(end, last).isoformat()}
+        return {
+            "first": max(s.start, first).isoformat(),
+            "last": min(end, last).isoformat(),
+            "url": drill["url"],
+        }
 
     fmt = "%Y-%m" if step == "month" else "%Y-%m-%d"
     return [
@@ -93,7 +98,7 @@ def _trend_tables(rows, first: date, last: date, step: str, drill) -> list[dict]
     ]
 
 
-def _breakdown_tables(rows, drill) -> list[dict]:
+def _breakdown_tables(facets: Facets | Cube | Merged, drill) -> list[dict]:
     tables = []
     names = {
         "category": (
@@ -114,7 +119,7 @@ def _breakdown_tables(rows, drill) -> list[dict]:
     }
     for by in ("category", "channel", "area"):
         title, column, known = names[by]
-        found = breakdown(rows, by)
+        found = breakdown(facets, by)
         labels = [known.get(r["key"], (_("None"), None)) for r in found]
         tables.append(
             {
@@ -146,6 +151,8 @@ def ranked(agencies: list[AgencyRates], key: str) -> list[AgencyRates]:
 
 def rate_tables(summary: RatesSummary, previous: RatesSummary | None, drill) -> list[dict]:
     before = {r.agency: r for r in previous.agencies} if previous else {}
+    # Each organisation's link once, not once per ranking (five rankings of every one).
+    links = {r.agency: _issue_list(drill, agency=r.agency) for r in summary.agencies}
     tables = []
     for key, title in RATES:
         order = ranked(summary.agencies, key)
@@ -163,7 +170,7 @@ def rate_tables(summary: RatesSummary, previous: RatesSummary | None, drill) -> 
                     ]
                     for r in order
                 ],
-                "links": [_issue_list(drill, agency=r.agency) for r in order],
+                "links": [links[r.agency] for r in order],
                 "percent": True,
             }
         )
@@ -201,8 +208,9 @@ def _time_tables(rows) -> list[dict]:
 
 
 def dashboard_tables(
-    rows: QuerySet[Rollup],
-    previous_rows: QuerySet[Rollup],
+    rows: QuerySet[AgencySummary],
+    previous_rows: QuerySet[AgencySummary],
+    facets: Facets | Cube | Merged,
     *,
     first: date,
     last: date,
@@ -210,14 +218,24 @@ def dashboard_tables(
     agency_ids: Collection[int] | None,
     drill: bool,
 ) -> tuple[RatesSummary, RatesSummary, list[dict]]:
-    """The period's pooled rates, the previous period's, and every table of the page."""
+    """The period's pooled rates, the previous period's, and every table of the page: the
+    rates, trend and times from the organisations' summary ``rows``, the breakdowns from
+    ``facets``."""
     agencies = list(_measured(agency_ids))
     summary = rollup_summary(rows, agency_ids, agencies=agencies)
     previous = rollup_summary(previous_rows, agency_ids, agencies=agencies)
-    period = {"first": first.isoformat(), "last": last.isoformat()} if drill else None
+    period = (
+        {
+            "first": first.isoformat(),
+            "last": last.isoformat(),
+            "url": reverse("coordination:workbench"),
+        }
+        if drill
+        else None
+    )
     tables = [
         *_trend_tables(rows, first, last, step, period),
-        *_breakdown_tables(rows, period),
+        *_breakdown_tables(facets, period),
         *rate_tables(summary, previous, period),
         *_time_tables(rows),
     ]

@@ -2,9 +2,9 @@
  * the table of the same key in the JSON block #dashboard-tables (the page shows the same table
  * in a <details>, and the exports write it). Clicking a bar opens the filtered issue list when
  * the table has a link for that row. [data-dash-map] becomes a Leaflet map of the city's areas,
- * shaded by count and labelled, with the open issues as markers; the areas are the base layer
- * when no tile server is configured, so it works offline. No inline script or style: the
- * Content-Security-Policy forbids them. */
+ * shaded and labelled by open issues or by resolution rate (the switch above it), with the
+ * open issues as markers; the areas are the base layer when no tile server is configured, so
+ * it works offline. No inline script or style: the Content-Security-Policy forbids them. */
 (function () {
   "use strict";
 
@@ -59,19 +59,50 @@
     return shades[Math.min(5, 1 + Math.floor((count / most) * 4.999))];
   }
 
+  // By rate (a percentage): the same five shades over 0–100, the palest for no data.
+  function shadeRate(rate) {
+    if (rate === null || rate === undefined) { return shades[0]; }
+    return shades[Math.min(5, 1 + Math.floor((rate / 100) * 4.999))];
+  }
+
+  function label(f, by, data) {
+    if (by === "rate") {
+      var rate = f.properties.rate;
+      return f.properties.name + ": " + (rate === null || rate === undefined ? data.no_data : rate + "%");
+    }
+    return f.properties.name + ": " + f.properties.count;
+  }
+
   function mapOf(el, data) {
     var map = L.map(el, { scrollWheelZoom: false, maxZoom: 19 });
     if (data.tiles) {
       L.tileLayer(data.tiles, { attribution: data.attribution || "", maxZoom: 19 }).addTo(map);
     }
+    function style(by) {
+      return function (f) {
+        var fill = by === "rate" ? shadeRate(f.properties.rate) : shade(f.properties.count, data.most);
+        return { color: "#4a5563", weight: 1, fillColor: fill, fillOpacity: 0.7 };
+      };
+    }
     var layer = L.geoJSON(data.areas, {
-      style: function (f) {
-        return { color: "#4a5563", weight: 1, fillColor: shade(f.properties.count, data.most), fillOpacity: 0.7 };
-      },
+      style: style("count"),
       onEachFeature: function (f, l) {
-        l.bindTooltip(f.properties.name + ": " + f.properties.count, { permanent: true, direction: "center", className: "dash-label" });
+        l.bindTooltip(label(f, "count", data), { permanent: true, direction: "center", className: "dash-label" });
       }
     }).addTo(map);
+    // Shaded and labelled by the open issues or by the resolution rate: the switch above.
+    var figure = el.closest("figure");
+    if (figure) {
+      figure.querySelectorAll("input[name=dash-shading]").forEach(function (input) {
+        input.addEventListener("change", function () {
+          if (!input.checked) { return; }
+          layer.setStyle(style(input.value));
+          layer.eachLayer(function (l) { l.setTooltipContent(label(l.feature, input.value, data)); });
+          el.dataset.shading = input.value;
+        });
+      });
+    }
+    el.dataset.shading = "count";
     // Clustered when the plugin is there (static/vendor/leaflet.markercluster/).
     var markers = L.markerClusterGroup ? L.markerClusterGroup({ showCoverageOnHover: false }) : L.layerGroup();
     data.markers.forEach(function (m) {

@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agencies.geometry import rectangle
 from agencies.models import Agency, Area, Membership
@@ -29,7 +29,8 @@ from coordination.reporting.charts import (
     trend_chart,
 )
 from coordination.reporting.selectors import AgencyRates, TrendStep, rates_summary
-from coordination.reporting.services import rollup_rebuild
+from coordination.reporting.services import bump_rollup_version, rollup_rebuild
+from coordination.reporting.templatetags import reporting_tables
 from issues.models import Feedback, Issue
 from tests.factories import (
     AgencyFactory,
@@ -358,6 +359,19 @@ def test_the_map_shades_the_area_holding_the_open_issues(client, manager, dispat
         r'<td class="num">2</td>',
         managers,
     )
+    # Or by resolution rate (the switch): the street office's two done, both resolved, in the
+    # east; nothing done in the west yet, which is no data, not 0%.
+    rates = {
+        f["properties"]["code"]: f["properties"]["rate"]
+        for f in map_data(managers)["areas"]["features"]
+    }
+    assert rates == {"east-street": 100, "west-street": None}
+    assert 'data-testid="map-shading"' in managers
+    assert re.search(
+        r'<tr data-area="east-street"><th scope="row">East Street Area</th>'
+        r'<td class="num">2</td><td class="num">100</td>',
+        managers,
+    )
     # Open issues as markers: the manager's two, not the water bureau's.
     assert len(map_data(managers)["markers"]) == 2
     assert len(map_data(dispatchers)["markers"]) == 4
@@ -481,6 +495,23 @@ def test_the_page_takes_the_same_few_queries_whatever_the_number_of_issues(
     assert counts["small", "centre_dispatcher"] == counts["large", "centre_dispatcher"]
 
 
+@pytest.mark.parametrize("query", ["", "?from=2025-12-01&to=2026-11-30&step=month"])
+def test_the_first_reader_after_a_refresh_reads_the_summaries_not_the_rollup(
+    client, manager, dispatcher, record, query, django_assert_max_num_queries
+):
+    for user in (dispatcher, manager):
+        get(client, user, "/dashboard/" + query)
+        bump_rollup_version()  # as a refresh does: the figures are counted again
+        with django_assert_max_num_queries(30) as queries:
+            assert client.get("/dashboard/" + query).status_code == 200
+        read = " ".join(q["sql"] for q in queries.captured_queries)
+        assert "reporting_agencysummary" in read
+        if user is dispatcher:
+            # The whole city's breakdowns from their own summary: no row per issue.
+            assert "reporting_facetsummary" in read
+            assert "reporting_rollup" not in read
+
+
 # ------------------------------------------------------------------------ chart geometry
 
 
@@ -550,3 +581,35 @@ def test_trend_columns_stand_in_proportion_to_their_counts():
     assert second["h_resolved"] == second["h_filed"]
     assert first["y_filed"] + first["h_filed"] == pytest.approx(chart["base"])
     assert chart["ticks"][-1]["value"] >= 8
+
+
+def test_table_rows_escape_labels_localize_numbers_and_say_no_data():
+    with translation.override("en"):
+        html = reporting_tables.table_rows(
+            {"columns": ["Who", "Rate"], "rows": [["<b>A</b>", 92.5], ["B", None]]}
+        )
+        empty = reporting_tables.table_rows({"columns": ["Who", "Rate"], "rows": []})
+    assert '<tr><th scope="row">&lt;b&gt;A&lt;/b&gt;</th><td class="num">92.5</td></tr>' in html
+    assert "no data yet" in html.split("\n")[1]
+    assert empty == '<tr><td colspan="2">Nothing in this period.</td></tr>'
+
+
+def test_map_rows_name_each_area_with_its_count_and_rate():
+    layer = {
+        "areas": {
+            "features": [
+                {"properties": {"code": "a&b", "name": "<East>", "count": 3, "rate": 75}},
+                {"properties": {"code": "w", "name": "West", "count": 0, "rate": None}},
+            ]
+        }
+    }
+    with translation.override("en"):
+        html = reporting_tables.map_rows(layer)
+        empty = reporting_tables.map_rows({"areas": {"features": []}})
+    first, second = html.split("\n")
+    assert first == (
+        '<tr data-area="a&amp;b"><th scope="row">&lt;East&gt;</th>'
+        '<td class="num">3</td><td class="num">75</td></tr>'
+    )
+    assert "no data yet" in second
+    assert "No areas have been drawn" in empty

@@ -114,6 +114,12 @@ def test_the_dashboard_draws_cleanly_and_its_tables_hold_the_charts_numbers(
     switcher.locator("input[type=radio]").nth(1).check()
     expect(page.locator(".dash-map canvas.leaflet-heatmap-layer")).to_have_count(1)
     assert page.locator(".dash-map .marker-cluster").count() == 0
+    # The areas shaded and labelled by resolution rate, one switch away, and back.
+    page.locator("[data-testid=map-shading] input[value=rate]").check()
+    expect(page.locator(".dash-map[data-shading=rate]")).to_have_count(1)
+    expect(page.locator(".dash-label").filter(has_text="%").first).to_be_visible()
+    page.locator("[data-testid=map-shading] input[value=count]").check()
+    expect(page.locator(".dash-label").filter(has_text="%")).to_have_count(0)
     page.locator("details summary").first.click()
     assert serious_violations(page) == []
     assert problems == []
