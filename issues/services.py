@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency
 from agencies.selectors import area_ids_at
 from platform_gov.errors import WorkflowError
+from platform_gov.throttling import resilient_cache
 
 from .models import (
     Attachment,
@@ -326,11 +327,29 @@ def contact_access_record(*, user, issue: Issue, level: str, via: str) -> None:
     ``level`` is ``full`` or ``masked`` (anything else records nothing); ``via`` is
     ``page``, ``api`` or ``admin``. Only ids and the level are recorded: the contact itself
     never goes into a log.
+
+    Views by the same person of the same issue, at the same level and the same way, within
+    ``CONTACT_ACCESS_WINDOW_SECONDS`` of the first are that first row: the case page is
+    opened again after every action on it, and a row per reload said no more (who, which
+    issue, how much, where, from when) than one per window. A shared-cache key per window
+    tells; it is taken before the row is written and given back if the write fails, and
+    without the shared cache each process keeps its own (a row more, never one less).
+    ``0`` records every view.
     """
-    if level in (ContactAccess.Level.FULL, ContactAccess.Level.MASKED) and (
+    if level not in (ContactAccess.Level.FULL, ContactAccess.Level.MASKED) or not (
         issue.contact_name or issue.contact_phone or issue.contact_email
     ):
+        return
+    window = settings.CONTACT_ACCESS_WINDOW_SECONDS
+    key = f"contact-access:{user.pk}:{issue.pk}:{level}:{via}"
+    if window > 0 and not resilient_cache.add(key, 1, timeout=window):
+        return  # already on the record for this window
+    try:
         ContactAccess.objects.create(user=user, issue=issue, level=level, via=via)
+    except BaseException:
+        if window > 0:
+            resilient_cache.delete(key)
+        raise
 
 
 # ----------------------------------------------------------------------------- publication
