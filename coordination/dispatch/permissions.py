@@ -261,8 +261,12 @@ def issues_visible_to(user: AbstractBaseUser) -> QuerySet[Issue]:
     visible = Q(pk__in=granted.values("content_object_id"))
     # An OR of two IN (sub-select) is no semi-join: PostgreSQL tests every issue of the table
     # against both (a count reads all of them). Grants to a person are rare, so they join the
-    # condition only when this person has some (one small indexed query).
-    if own.exists():
+    # condition only when this person has some (one small indexed query, asked once a
+    # request: cached on the user object, as ``access_for`` is).
+    has_own = getattr(user, "_has_own_issue_grants", None)
+    if has_own is None:
+        has_own = user._has_own_issue_grants = own.exists()
+    if has_own:
         visible |= Q(pk__in=own.values("content_object_id"))
     return Issue.objects.filter(visible)
 
