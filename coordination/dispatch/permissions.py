@@ -273,7 +273,8 @@ def issues_visible_to(user: AbstractBaseUser) -> QuerySet[Issue]:
 
 def issue_for_user(*, user: AbstractBaseUser, issue_id: int) -> Issue:
     """One issue the user may see; 404 whether it is missing or forbidden (no leak)."""
-    issue = issues_visible_to(user).select_related("category").filter(pk=issue_id).first()
+    # The category's parent too: the publication policy asks for the category's ancestors.
+    issue = issues_visible_to(user).select_related("category__parent").filter(pk=issue_id).first()
     if issue is None:
         raise Http404("No such issue.")
     return issue
