@@ -18,7 +18,9 @@ request when the last one is answered), for:
 
 The figures the issue compared (django-helpdesk at 1,000,000 tickets on the same 2 cores)
 were taken so; the goals are the issue's. Each scenario also counts the queries one request
-makes (in this process, with Django's test client, against the same database).
+makes (in this process, with Django's test client, against the same database), and the CPU
+time the server spent per request (``server_cpu_ms``: gunicorn's workers and their database
+sessions, from ``/proc``), the figure that others' load on a shared machine moves least.
 
 The staff member is signed in here (a session row in the database, its cookie handed to
 wrk). Requests carry ``X-Forwarded-Proto: https``, as behind the production proxy, and the
@@ -136,14 +138,20 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
             script.write_text(lua_script(spec), encoding="utf-8")
             if args.warmup:
                 run_wrk(args, base, script, seconds=args.warmup)
+            cpu_before = server.cpu_seconds()
             figures = run_wrk(args, base, script, seconds=args.duration)
+            cpu = server.cpu_seconds() - cpu_before
+            # The server's own work per request (gunicorn's workers and their database
+            # sessions): unlike the latencies, hardly changed by others' load on the machine.
+            figures["server_cpu_ms"] = round(cpu * 1000 / max(figures["requests"], 1), 1)
             figures["queries"] = queries[name]
             figures.update(_judge(name, figures))
             results[name] = {"path": spec["label"], **spec["about"], **figures}
             log(
                 f"{name:<12} {figures['rps']:>7.1f} rps  p50 {figures['p50_ms']:>6.1f} ms  "
                 f"p95 {figures['p95_ms']:>6.1f} ms  p99 {figures['p99_ms']:>6.1f} ms  "
-                f"{figures['queries']} queries  errors {figures['errors']}  "
+                f"{figures['queries']} queries  {figures['server_cpu_ms']} ms CPU  "
+                f"errors {figures['errors']}  "
                 f"{'met' if figures['met'] else 'NOT met'}"
             )
     finally:
@@ -364,6 +372,8 @@ class Server:
             "--workers", str(self.args.workers),
             "--worker-class", self.args.worker_class,
             "--log-level", "warning",
+            # As docker-compose.yml runs it: every request on the access log (redacted).
+            "--access-logfile", str(self.tmp / "access.log"),
         ]  # fmt: skip
         with (self.tmp / "gunicorn.log").open("wb") as out:
             self.process = subprocess.Popen(
@@ -391,6 +401,20 @@ class Server:
         log(f"gunicorn: {self.args.workers} {self.args.worker_class} workers at {base}")
         return base
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user and system) so far of gunicorn's workers and of the database
+        sessions serving them, from ``/proc`` (this benchmark's database has no others)."""
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+            pids = [pid for (pid,) in cursor.fetchall()]
+        pids += _children(self.process.pid) if self.process else []
+        return sum(_cpu_seconds(pid) for pid in pids)
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -399,6 +423,27 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
         shutil.rmtree(self.tmp / "static", ignore_errors=True)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (0 when it is gone or not ours to read)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
