@@ -605,13 +605,21 @@ def _rows_of_issues() -> list[tuple[str, str]]:
 
 
 def _purge_tasks() -> None:
-    """The routing tasks filing enqueued: no worker of this benchmark will run them."""
+    """The tasks filing enqueued (routing, hot-issue clustering): no worker of this benchmark
+    will run them. Every queue the tasks are routed to is emptied, on its own Redis database."""
+    from django.conf import settings
+
     from platform_gov.celery import app
 
+    queues = {"celery", *(route["queue"] for route in settings.CELERY_TASK_ROUTES.values())}
+    purged = 0
     try:
-        purged = app.control.purge()
+        with app.connection_for_write() as connection:
+            channel = connection.default_channel
+            for queue in sorted(queues):
+                purged += channel.queue_purge(queue) or 0
     except Exception as error:  # the figures are taken; a stale queue is no reason to fail
-        log(f"could not purge the benchmark's task queue: {error}")
+        log(f"could not purge the benchmark's task queues: {error}")
     else:
         if purged:
             log(f"{purged} queued tasks purged")
