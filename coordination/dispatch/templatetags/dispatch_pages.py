@@ -68,9 +68,14 @@ def next_deadline(assignment: Assignment) -> SafeString | str:
 
 @register.simple_tag(takes_context=True)
 def optional_include(context, *names: str) -> str:
-    """Render the first of ``names`` that exists, with the page's context; else nothing."""
+    """Render the first of ``names`` that exists, with the page's context; else nothing.
+
+    Rendered in the page's own context, as ``{% include %}`` does: a new one from its
+    flattened values ran every context processor (the navigation's permission checks among
+    them) a second time for each partial."""
     try:
         found = select_template(list(names))
     except TemplateDoesNotExist:
         return ""
-    return found.render(context.flatten(), context.get("request"))
+    with context.push():
+        return found.template.render(context)
