@@ -69,6 +69,7 @@ audit: install
 bench: install
 	$(BIN)/python -m bench.routing
 	$(BIN)/python -m bench.queue
+	$(BIN)/python -m bench.http
 
 # Every page, in Chinese and English, on a desktop and a 390 px phone, into screenshots/ (not
 # committed). Needs PostgreSQL (DATABASE_URL; the browser tests use a live server) and Chromium.

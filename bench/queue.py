@@ -84,57 +84,16 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     if args.issues < 1 or args.agencies < 3 or args.requests < 1:
         parser.error("--issues ≥ 1, --agencies ≥ 3 and --requests ≥ 1")
 
-    wanted = {
-        "bench": "queue",
-        "version": DATA_VERSION,
-        "issues": args.issues,
-        "agencies": args.agencies,
-        "seed": args.seed,
-    }
+    marker, seeded_now = ensure_city(
+        database_url=args.database_url,
+        redis_url=args.redis_url,
+        issues=args.issues,
+        agencies=args.agencies,
+        seed=args.seed,
+        reseed=args.reseed,
+        data=args.data,
+    )
     database = _database_name(args.database_url)
-    marker = prepare_database(args.database_url, wanted=wanted, reseed=args.reseed)
-
-    # Settings are read from the environment once, at setup: this process is production-like
-    # (DEBUG off, so no query is kept) and talks to the benchmark's own database and Redis db.
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ["REDIS_URL"] = args.redis_url
-    os.environ["DJANGO_DEBUG"] = "0"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")  # not a log line per sign-in
-    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_gov.settings")
-    # No collected static files here: WhiteNoise's warning about their folder is expected.
-    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from bench.queue_city import seed_city
-
-    started = time.perf_counter()
-    call_command("migrate", interactive=False, verbosity=0)
-    log(f"{database}: migrated ({time.perf_counter() - started:.1f} s)")
-
-    if marker is None:
-        log(f"seeding {args.issues:,} issues and {args.agencies} organisations ...")
-        started = time.perf_counter()
-        seeded = seed_city(
-            issues=args.issues, agencies=args.agencies, seed=args.seed, data_dir=args.data
-        )
-        seconds = round(time.perf_counter() - started, 1)
-        log(f"seeded in {seconds} s")
-        marker = {
-            **wanted,
-            "state": "seeded",
-            "seed_seconds": seconds,
-            "seeded_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "text_source": seeded.text_source,
-        }
-        _comment(marker)
-        seeded_now = True
-    else:
-        log(f"{database}: already seeded at this size on {marker.get('seeded_at')}; reusing it")
-        seeded_now = False
 
     load_before = os.getloadavg()[0]
     result = measure(requests=args.requests, warmup=args.warmup)
@@ -153,6 +112,72 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     }
     print(json.dumps(result, ensure_ascii=False))
     return result
+
+
+def ensure_city(
+    *,
+    database_url: str,
+    redis_url: str,
+    issues: int,
+    agencies: int,
+    seed: int,
+    reseed: bool = False,
+    data: Path = worlds.DATA_DIR,
+) -> tuple[dict, bool]:
+    """Set Django up on the benchmark's database (created, migrated and seeded when it does
+    not hold this city yet): the city's marker, and whether it was seeded now. Shared with
+    ``bench.http``, which serves the same city over HTTP."""
+    wanted = {
+        "bench": "queue",
+        "version": DATA_VERSION,
+        "issues": issues,
+        "agencies": agencies,
+        "seed": seed,
+    }
+    database = _database_name(database_url)
+    marker = prepare_database(database_url, wanted=wanted, reseed=reseed)
+
+    # Settings are read from the environment once, at setup: this process is production-like
+    # (DEBUG off, so no query is kept) and talks to the benchmark's own database and Redis db.
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["REDIS_URL"] = redis_url
+    os.environ["DJANGO_DEBUG"] = "0"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # not a log line per sign-in
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_gov.settings")
+    # No collected static files here: WhiteNoise's warning about their folder is expected.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench.queue_city import seed_city
+
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    log(f"{database}: migrated ({time.perf_counter() - started:.1f} s)")
+
+    if marker is None:
+        log(f"seeding {issues:,} issues and {agencies} organisations ...")
+        started = time.perf_counter()
+        seeded = seed_city(issues=issues, agencies=agencies, seed=seed, data_dir=data)
+        seconds = round(time.perf_counter() - started, 1)
+        log(f"seeded in {seconds} s")
+        marker = {
+            **wanted,
+            "state": "seeded",
+            "seed_seconds": seconds,
+            "seeded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "text_source": seeded.text_source,
+        }
+        _comment(marker)
+        seeded_now = True
+    else:
+        log(f"{database}: already seeded at this size on {marker.get('seeded_at')}; reusing it")
+        seeded_now = False
+
+    return marker, seeded_now
 
 
 # ------------------------------------------------------------------------- the database

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency
 from agencies.selectors import area_ids_at
 from platform_gov.errors import WorkflowError
+from platform_gov.throttling import resilient_cache
 
 from .models import (
     Attachment,
@@ -104,7 +105,13 @@ def issue_submit(
         )
         if attempt:
             issue.tracking_number = new_tracking_number()
-        issue.full_clean(validate_unique=False)
+        # The category came loaded and the area from the city's own shapes: asking the
+        # database whether they exist, and to evaluate the coordinates' check, took three
+        # of a filing's queries. The check is asked of Python instead (the same rule).
+        issue.full_clean(
+            exclude=["category", "area"], validate_unique=False, validate_constraints=False
+        )
+        issue_check_coordinates(issue)
         written: list[str] = []
         try:
             with transaction.atomic():
@@ -122,6 +129,33 @@ def issue_submit(
             raise
         return issue
     raise RuntimeError("could not draw a free tracking number")  # pragma: no cover
+
+
+COORDINATES_CONSTRAINT = "issues_issue_coordinates_in_range"
+
+
+def issue_check_coordinates(issue: Issue) -> None:
+    """The model's check of the coordinates, in Python: the database still enforces it; this
+    raises the ValidationError ``full_clean`` would, without the query Django evaluates a
+    check constraint with. A test keeps the two in step.
+
+    As SQL reads the constraint (a NULL passes a CHECK), a coordinate given out of range is
+    refused, and a place with one coordinate only is not: the forms and the API refuse that.
+    """
+    lat, lon = issue.lat, issue.lon
+    if (lat is None or -90 <= lat <= 90) and (lon is None or -180 <= lon <= 180):
+        return
+    constraint = next(c for c in Issue._meta.constraints if c.name == COORDINATES_CONSTRAINT)
+    raise ValidationError(
+        {
+            NON_FIELD_ERRORS: [
+                ValidationError(
+                    constraint.get_violation_error_message(),
+                    code=constraint.violation_error_code,
+                )
+            ]
+        }
+    )
 
 
 def issue_check_description(description: str) -> None:
@@ -335,11 +369,29 @@ def contact_access_record(*, user, issue: Issue, level: str, via: str) -> None:
     ``level`` is ``full`` or ``masked`` (anything else records nothing); ``via`` is
     ``page``, ``api`` or ``admin``. Only ids and the level are recorded: the contact itself
     never goes into a log.
+
+    Views by the same person of the same issue, at the same level and the same way, within
+    ``CONTACT_ACCESS_WINDOW_SECONDS`` of the first are that first row: the case page is
+    opened again after every action on it, and a row per reload said no more (who, which
+    issue, how much, where, from when) than one per window. A shared-cache key per window
+    tells; it is taken before the row is written and given back if the write fails, and
+    without the shared cache each process keeps its own (a row more, never one less).
+    ``0`` records every view.
     """
-    if level in (ContactAccess.Level.FULL, ContactAccess.Level.MASKED) and (
+    if level not in (ContactAccess.Level.FULL, ContactAccess.Level.MASKED) or not (
         issue.contact_name or issue.contact_phone or issue.contact_email
     ):
+        return
+    window = settings.CONTACT_ACCESS_WINDOW_SECONDS
+    key = f"contact-access:{user.pk}:{issue.pk}:{level}:{via}"
+    if window > 0 and not resilient_cache.add(key, 1, timeout=window):
+        return  # already on the record for this window
+    try:
         ContactAccess.objects.create(user=user, issue=issue, level=level, via=via)
+    except BaseException:
+        if window > 0:
+            resilient_cache.delete(key)
+        raise
 
 
 # ----------------------------------------------------------------------------- publication

@@ -384,6 +384,10 @@ RATE_LIMITS = {
     "track_number": env.str("RATE_LIMIT_TRACK_NUMBER", default="10/hour"),
 }
 
+# The audit of staff's views of a resident's contact (``ContactAccess``) keeps one row per
+# person, issue, level and way (page, API, admin) in this many seconds; 0: a row per view.
+CONTACT_ACCESS_WINDOW_SECONDS = env.int("CONTACT_ACCESS_WINDOW_SECONDS", default=600)
+
 # Wrong answers (phone digits or e-mail) allowed per tracking number and hour on /track/.
 TRACK_NUMBER_MAX_FAILURES = env.int("TRACK_NUMBER_MAX_FAILURES", default=5)
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from django import forms
 from django.conf import settings
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -13,31 +14,10 @@ from agencies.models import Agency, Area
 from issues.models import Category, Issue
 from platform_gov.collation import search_text, sort_key
 from platform_gov.forms import BooleanField
-from platform_gov.widgets import SearchableSelect, SearchableSelectMultiple
+from platform_gov.widgets import SearchableSelect, SearchableSelectMultiple, option_html
 
+from .pickers import AgencyPicker, AgencyPickers, agency_grouped_choices, agency_pickers
 from .selectors import dispatchable_agencies, whistle_agencies
-
-
-def agency_grouped_choices(
-    agencies: Iterable[Agency], *, value: str = "pk", empty_label: str | None = None
-) -> tuple[list, dict[str, str]]:
-    """Organisations as grouped choices: one optgroup per kind (departments, street offices,
-    …) in the order of ``Agency.Kind``, names sorted as the page's language reads them; and
-    ``search``: value → both names, the pinyin and its initials, and the code."""
-    language = get_language() or settings.LANGUAGE_CODE
-    by_kind: dict[str, list[Agency]] = {}
-    search: dict[str, str] = {}
-    for agency in agencies:
-        by_kind.setdefault(agency.kind, []).append(agency)
-        search[str(getattr(agency, value))] = search_text(
-            agency.name_zh, agency.name_en, agency.code
-        )
-    choices: list = [] if empty_label is None else [("", empty_label)]
-    for kind, label in Agency.Kind.choices:
-        members = sorted(by_kind.get(kind, []), key=lambda a: sort_key(a.name, language))
-        if members:
-            choices.append((label, [(getattr(a, value), a.name) for a in members]))
-    return choices, search
 
 
 class AgencyChoiceField(forms.ModelChoiceField):
@@ -56,6 +36,16 @@ class AgencyChoiceField(forms.ModelChoiceField):
             agencies, value=value, empty_label=self.empty_label
         )
 
+    def offer_picker(self, picker: AgencyPicker, *, left_out: Collection[int]) -> None:
+        """Show a prepared list (``pickers``) but for ``left_out``: what ``offer`` shows of
+        the same organisations, without building it again."""
+        empty = (
+            ""
+            if self.empty_label is None
+            else option_html("", self.empty_label, {"selected": True})
+        )
+        self.widget.options = mark_safe(empty + picker.options_html(left_out=left_out))  # noqa: S308
+
 
 class AgencyMultipleChoiceField(forms.ModelMultipleChoiceField):
     """Several organisations, from a searchable list grouped by kind."""
@@ -68,6 +58,10 @@ class AgencyMultipleChoiceField(forms.ModelMultipleChoiceField):
     def offer(self, agencies: Iterable[Agency]) -> None:
         value = self.to_field_name or "pk"
         self.choices, self.widget.search = agency_grouped_choices(agencies, value=value)
+
+    def offer_picker(self, picker: AgencyPicker, *, left_out: Collection[int]) -> None:
+        """As ``AgencyChoiceField.offer_picker``, with nothing chosen first."""
+        self.widget.options = picker.options_html(left_out=left_out)
 
 
 class DispatchForm(forms.Form):
@@ -145,15 +139,21 @@ class TransferForm(forms.Form):
     )
 
     def __init__(
-        self, *args, agency: Agency | None = None, on_case: Iterable[int] = (), **kwargs
+        self,
+        *args,
+        agency: Agency | None = None,
+        on_case: Iterable[int] = (),
+        pickers: AgencyPickers | None = None,
+        **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         # Never offered: the organisation itself, nor one already working on the case.
         left_out = {*on_case, *([agency.pk] if agency is not None else [])}
         agencies = dispatchable_agencies().exclude(pk__in=left_out).order_by("kind", "code")
         self.fields["suggested_agency"].queryset = agencies
-        if not self.is_bound:
-            self.fields["suggested_agency"].offer(list(agencies))
+        if not self.is_bound:  # shown: the prepared list (the queryset is for validation)
+            picker = (pickers or agency_pickers()).picker("dispatchable", value="code")
+            self.fields["suggested_agency"].offer_picker(picker, left_out=left_out)
 
 
 class AgenciesForm(forms.Form):
@@ -170,17 +170,24 @@ class AgenciesForm(forms.Form):
     )
     reason = _reason(_("Reason"))
     choices = staticmethod(dispatchable_agencies)
+    picker = "dispatchable"  # the same list, prepared (``pickers.SOURCES``)
 
     def __init__(
-        self, *args, agency: Agency | None = None, on_case: Iterable[int] = (), **kwargs
+        self,
+        *args,
+        agency: Agency | None = None,
+        on_case: Iterable[int] = (),
+        pickers: AgencyPickers | None = None,
+        **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         # Never offered: the organisation itself, nor one already working on the case.
         left_out = {*on_case, *([agency.pk] if agency is not None else [])}
         agencies = self.choices().exclude(pk__in=left_out).order_by("kind", "code")
         self.fields["agencies"].queryset = agencies
-        if not self.is_bound:
-            self.fields["agencies"].offer(list(agencies))
+        if not self.is_bound:  # shown: the prepared list (the queryset is for validation)
+            picker = (pickers or agency_pickers()).picker(self.picker, value="code")
+            self.fields["agencies"].offer_picker(picker, left_out=left_out)
 
 
 class CohandleForm(AgenciesForm):
@@ -190,6 +197,7 @@ class CohandleForm(AgenciesForm):
 class WhistleForm(AgenciesForm):
     # The departments a whistle may summon: the selector the service checks with.
     choices = staticmethod(whistle_agencies)
+    picker = "whistle"
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

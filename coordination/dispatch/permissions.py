@@ -261,15 +261,20 @@ def issues_visible_to(user: AbstractBaseUser) -> QuerySet[Issue]:
     visible = Q(pk__in=granted.values("content_object_id"))
     # An OR of two IN (sub-select) is no semi-join: PostgreSQL tests every issue of the table
     # against both (a count reads all of them). Grants to a person are rare, so they join the
-    # condition only when this person has some (one small indexed query).
-    if own.exists():
+    # condition only when this person has some (one small indexed query, asked once a
+    # request: cached on the user object, as ``access_for`` is).
+    has_own = getattr(user, "_has_own_issue_grants", None)
+    if has_own is None:
+        has_own = user._has_own_issue_grants = own.exists()
+    if has_own:
         visible |= Q(pk__in=own.values("content_object_id"))
     return Issue.objects.filter(visible)
 
 
 def issue_for_user(*, user: AbstractBaseUser, issue_id: int) -> Issue:
     """One issue the user may see; 404 whether it is missing or forbidden (no leak)."""
-    issue = issues_visible_to(user).select_related("category").filter(pk=issue_id).first()
+    # The category's parent too: the publication policy asks for the category's ancestors.
+    issue = issues_visible_to(user).select_related("category__parent").filter(pk=issue_id).first()
     if issue is None:
         raise Http404("No such issue.")
     return issue

@@ -86,11 +86,14 @@ def whistle_agencies() -> QuerySet[Agency]:
 
 
 def assignments_overdue(*, now=None) -> QuerySet[Assignment]:
-    """Active assignments past a deadline: the response one while pending, else resolution."""
+    """Active assignments past a deadline: the response one while pending, else resolution.
+
+    Asked of ``next_due_at`` (the sooner of the two while pending, the resolution one once
+    accepted: past it exactly when ``Assignment.is_overdue``), which the open assignments'
+    indexes hold: an organisation's count of late work reads its index range, where the two
+    deadlines' OR read every open assignment of the city."""
     now = now or timezone.now()
-    return Assignment.objects.filter(status__in=Assignment.ACTIVE_STATUSES).filter(
-        Q(status=Assignment.Status.PENDING, response_due_at__lt=now) | Q(due_at__lt=now)
-    )
+    return Assignment.objects.filter(status__in=Assignment.ACTIVE_STATUSES, next_due_at__lt=now)
 
 
 def requests_open() -> QuerySet[CoordinationRequest]:

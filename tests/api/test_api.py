@@ -217,6 +217,47 @@ def test_a_refused_submission_does_not_use_up_its_idempotency_key(city):
     assert good.status_code == 201
 
 
+# Filing asks the same few queries however many categories, areas and organisations there
+# are (the routing it enqueues after commit is the router's, counted by its own tests).
+FILING_QUERIES = 9
+
+
+def test_filing_takes_the_same_few_queries_however_big_the_city(
+    city, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import AreaFactory
+
+    counts = []
+    for size in (3, 30):
+        for n in range(size):
+            AgencyFactory()
+            CategoryFactory(parent=city["noise"])
+            AreaFactory(code=f"area-{size}-{n}")
+        with (
+            django_assert_max_num_queries(FILING_QUERIES),
+            CaptureQueriesContext(connection) as captured,
+        ):
+            response = client_for().post(
+                "/api/v1/issues/",
+                {
+                    "title": "Broken street light",
+                    "description": "Dark for three nights.",
+                    "category": "noise",
+                    "lat": 39.9,
+                    "lon": 116.4,
+                    "contact_phone": "13812345678",
+                },
+                format="json",
+            )
+        assert response.status_code == 201
+        counts.append(len(captured))
+
+    assert counts[0] == counts[1]
+
+
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_two_requests_at_once_with_one_key_file_one_issue(city):

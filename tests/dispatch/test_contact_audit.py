@@ -30,6 +30,34 @@ def test_the_case_page_records_who_saw_how_much(client, case):
     assert rows == [(lead_staff.pk, "full", "page"), (helper_staff.pk, "masked", "page")]
 
 
+def test_views_again_within_the_window_are_the_first_ones_row(client, case):
+    issue, lead_staff, helper_staff, _ = case
+    client.force_login(lead_staff)
+    for _n in range(3):
+        client.get(f"/staff/issues/{issue.pk}/")
+    client.get(f"/api/v1/issues/{issue.pk}/")  # another way: a row of its own
+    client.force_login(helper_staff)
+    client.get(f"/staff/issues/{issue.pk}/")
+
+    rows = list(ContactAccess.objects.order_by("id").values_list("user", "level", "via"))
+    assert rows == [
+        (lead_staff.pk, "full", "page"),
+        (lead_staff.pk, "full", "api"),
+        (helper_staff.pk, "masked", "page"),
+    ]
+
+
+def test_without_a_window_every_view_is_a_row(client, case, settings):
+    settings.CONTACT_ACCESS_WINDOW_SECONDS = 0
+    issue, lead_staff, _, _ = case
+    client.force_login(lead_staff)
+
+    for _n in range(3):
+        client.get(f"/staff/issues/{issue.pk}/")
+
+    assert ContactAccess.objects.filter(user=lead_staff, issue=issue).count() == 3
+
+
 def test_the_api_records_a_view_and_a_refused_view_records_nothing(client, case):
     issue, lead_staff, _, stranger = case
 

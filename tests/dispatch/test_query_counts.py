@@ -49,15 +49,22 @@ def fill(agency, count: int) -> None:
     )
 
 
+# The staff queue: the session, the user, the memberships, the count, the page, its
+# supervisions, the overdue count, the navigation's roles (three), the hot topics.
+STAFF_QUEUE_QUERIES = 11
+
+
 @pytest.mark.parametrize("count", [10, 1000])
 def test_the_staff_queue_page_takes_the_same_few_queries(
     client, count, django_assert_max_num_queries
 ):
     agency = AgencyFactory()
     fill(agency, count)
+    for _n in range(count // 20):  # and more organisations in the city
+        AgencyFactory()
     client.force_login(member(agency))
 
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(STAFF_QUEUE_QUERIES):
         response = client.get("/staff/")
 
     assert response.status_code == 200
@@ -65,7 +72,7 @@ def test_the_staff_queue_page_takes_the_same_few_queries(
     assert body.count('data-testid="queue-row"') == min(count, STAFF_QUEUE_PAGE_SIZE)
     assert response.context["page"].paginator.count == count
     if count > STAFF_QUEUE_PAGE_SIZE:
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(STAFF_QUEUE_QUERIES):
             last = client.get(f"/staff/?page={response.context['page'].paginator.num_pages}")
         assert last.content.decode().count('data-testid="queue-row"') == (
             count % STAFF_QUEUE_PAGE_SIZE or STAFF_QUEUE_PAGE_SIZE
@@ -169,3 +176,46 @@ def test_the_dispatch_page_takes_the_same_few_queries(client, count, django_asse
     assert body.count('name="reassign_to"') == shown
     assert response.context["triage_total"] == response.context["requests_total"] == count
     assert ('data-testid="triage-more"' in body) == (count > DISPATCH_LIST_LIMIT)
+
+
+# The case page: what it asks does not grow with the city's organisations (its pickers offer
+# them all) nor with the case's history.
+CASE_PAGE_QUERIES = 21
+
+
+def _case(organisations: int, history: int):
+    from coordination.dispatch.services.assignments import assignment_reply
+    from tests.factories import AssignmentFactory, IssueFactory
+
+    for n in range(organisations):
+        AgencyFactory(code=f"org-{organisations}-{n}")
+    issue = IssueFactory(status="dispatched", contact_phone="13812345678")
+    lead = AssignmentFactory(issue=issue, role=Assignment.Role.LEAD)
+    AssignmentFactory(issue=issue, role=Assignment.Role.CO_HANDLER)
+    staff = member(lead.agency)
+    for n in range(history):
+        assignment_reply(assignment_id=lead.pk, actor=staff, message=f"Note {n}", public=n % 2 == 0)
+    return issue, staff
+
+
+def _queries(client, path: str) -> int:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_the_case_page_takes_the_same_few_queries_however_big_the_city(
+    client, django_assert_max_num_queries
+):
+    counts = []
+    for organisations, history in [(3, 1), (30, 20)]:
+        issue, staff = _case(organisations, history)
+        client.force_login(staff)
+        client.get(f"/staff/issues/{issue.pk}/")  # the first view writes its audit row
+        with django_assert_max_num_queries(CASE_PAGE_QUERIES):
+            counts.append(_queries(client, f"/staff/issues/{issue.pk}/"))
+
+    assert counts[0] == counts[1]

@@ -294,6 +294,46 @@ def test_track_page_shows_status_and_public_timeline_but_no_personal_data_or_sta
     assert response["Referrer-Policy"] == "same-origin"
 
 
+# The tracking page asks the same few queries however long the issue's history and however
+# many issues, categories and organisations the city has.
+TRACK_PAGE_QUERIES = 6
+
+
+def _tracked_issue(*, updates: int, organisations: int):
+    for _n in range(organisations):
+        AgencyFactory()
+    issue = issue_submit(title="Lamp out", description="Dark.", category=CategoryFactory())
+    lead = AssignmentFactory(issue=issue, role=Assignment.Role.LEAD)
+    issue.status = Issue.Status.DISPATCHED
+    issue.save(update_fields=["status"])
+    for n in range(updates):
+        assignments.assignment_reply(
+            assignment_id=lead.pk, actor=member(lead.agency), message=f"On it {n}", public=True
+        )
+    return issue
+
+
+def test_the_track_page_takes_the_same_few_queries_however_long_the_history(
+    client, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for updates, organisations in [(1, 3), (20, 30)]:
+        issue = _tracked_issue(updates=updates, organisations=organisations)
+        with (
+            django_assert_max_num_queries(TRACK_PAGE_QUERIES),
+            CaptureQueriesContext(connection) as captured,
+        ):
+            response = client.get(f"/track/{issue.access_token}/")
+        assert response.status_code == 200
+        assert response.content.decode().count("On it") == updates
+        counts.append(len(captured))
+
+    assert counts[0] == counts[1]
+
+
 def test_track_page_of_an_unknown_token_answers_404(client):
     response = client.get("/track/" + "A" * 43 + "/")
 

@@ -93,3 +93,39 @@ def test_categories_are_grouped_sorted_in_each_language_and_searchable_by_pinyin
     assert zh[-1][1] == "其他"  # a category without children stands alone, last
     assert "<optgroup" in html and "data-searchable" in html
     assert "weizhangtingche" in html and "wztc" in html
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon"),
+    [
+        (None, None),
+        (39.9, 116.4),
+        (90, 180),
+        (-90, -180),
+        (90.5, 116.4),
+        (39.9, -180.1),
+        (39.9, None),
+        (None, 116.4),
+        (None, 200.0),
+        (-91.0, None),
+    ],
+)
+def test_the_coordinates_are_checked_in_python_as_the_model_constraint_checks_them(lat, lon):
+    from django.core.exceptions import ValidationError
+
+    from issues.models import Issue
+    from issues.services import COORDINATES_CONSTRAINT, issue_check_coordinates
+
+    issue = Issue(title="t", description="d", lat=lat, lon=lon)
+    constraint = next(c for c in Issue._meta.constraints if c.name == COORDINATES_CONSTRAINT)
+
+    def refused(check) -> str | None:
+        try:
+            check()
+        except ValidationError as error:
+            return str(error.messages)
+        return None
+
+    assert refused(lambda: issue_check_coordinates(issue)) == refused(
+        lambda: constraint.validate(Issue, issue)
+    )

@@ -80,3 +80,18 @@ def test_the_stack_trusts_its_one_proxy_and_only_the_proxy_reaches_gunicorn():
     for service in APP_SERVICES:
         assert SERVICES[service]["environment"]["TRUSTED_PROXIES"] == "${TRUSTED_PROXIES:-1}"
     assert all(port.startswith("127.0.0.1:") for port in SERVICES["web"]["ports"])
+
+
+def test_every_source_map_a_static_file_names_is_there():
+    """The image's ``collectstatic`` stops at a ``sourceMappingURL`` naming a missing file
+    (the manifest storage rewrites the reference to the map's hashed name)."""
+    import re
+
+    missing = [
+        f"{path.relative_to(ROOT)} → {name}"
+        for path in (ROOT / "static").rglob("*")
+        if path.suffix in {".js", ".css"}
+        for name in re.findall(r"sourceMappingURL=([^\s*]+)", path.read_text(errors="replace"))
+        if not name.startswith("data:") and not (path.parent / name).exists()
+    ]
+    assert not missing

@@ -43,6 +43,7 @@ from ..permissions import (
     mask_phone,
     reach_agency_ids,
 )
+from ..pickers import AgencyPickers, agency_pickers
 from ..selectors import (
     agency_queue,
     assignments_overdue,
@@ -87,6 +88,7 @@ def _case_forms(
     has_feedback: bool,
     first: bool,
     on_case: frozenset[int] = frozenset(),
+    pickers: AgencyPickers | None = None,
 ) -> dict:
     """The action forms one assignment offers on the case page, by its state and role.
 
@@ -106,13 +108,15 @@ def _case_forms(
         found["extension"] = ExtensionForm(auto_id=ids("extension"))
         if lead:
             found["transfer"] = TransferForm(
-                auto_id=ids("transfer"), agency=agency, on_case=on_case
+                auto_id=ids("transfer"), agency=agency, on_case=on_case, pickers=pickers
             )
             found["cohandle"] = CohandleForm(
-                auto_id=ids("cohandle"), agency=agency, on_case=on_case
+                auto_id=ids("cohandle"), agency=agency, on_case=on_case, pickers=pickers
             )
         if agency.kind == Agency.Kind.STREET_OFFICE:
-            found["whistle"] = WhistleForm(auto_id=ids("whistle"), agency=agency, on_case=on_case)
+            found["whistle"] = WhistleForm(
+                auto_id=ids("whistle"), agency=agency, on_case=on_case, pickers=pickers
+            )
     if lead and has_feedback:
         found["appeal"] = ReasonForm(auto_id=ids("appeal"))
     return found
@@ -140,11 +144,15 @@ def staff_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
     now = timezone.now()
     # Organisations already working on the case are never offered again.
     on_case = frozenset(a.agency_id for a in assignments_ if a.is_active)
+    # The organisation pickers as of this request, one stamp for every form of the page.
+    pickers = agency_pickers() if any(a.is_active for a in current.values()) else None
     work = [
         {
             "assignment": a,
             "overdue": a.is_overdue(now),
-            "forms": _case_forms(a, has_feedback=bool(feedback), first=index == 0, on_case=on_case),
+            "forms": _case_forms(
+                a, has_feedback=bool(feedback), first=index == 0, on_case=on_case, pickers=pickers
+            ),
         }
         for index, a in enumerate(current.values())
     ]

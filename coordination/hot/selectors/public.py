@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -192,14 +192,17 @@ class CaseHotFacts:
 
 
 def issue_hot_facts(issue: Issue) -> CaseHotFacts:
-    support = Support.objects.filter(issue=issue).order_by("-created_at")
+    # How many said "me too" and when last: one aggregate (the case page is opened all day).
+    support = Support.objects.filter(issue=issue).aggregate(
+        count=Count("pk"), latest=Max("created_at")
+    )
     member = HotMember.objects.filter(issue=issue).select_related("hot_issue").first()
     hot = member.hot_issue if member else None
     while hot is not None and hot.merged_into_id:
         hot = HotIssue.objects.get(pk=hot.merged_into_id)
     return CaseHotFacts(
-        supports=support.count(),
-        latest_support=support.values_list("created_at", flat=True).first(),
+        supports=support["count"],
+        latest_support=support["latest"],
         hot=hot if hot is not None and hot.size > 1 else None,
         topics=list(
             Topic.objects.filter(
