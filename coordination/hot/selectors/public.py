@@ -144,8 +144,16 @@ class PublicTopic:
 def issue_public_topics(issue: Issue) -> list[PublicTopic]:
     """The topics ``issue`` is a confirmed member of, as its resident may see them: the
     organisations' names, the goal and milestones, public progress, the outcome."""
+    # Most issues are in no topic: one plain query says so before the topics' larger one.
+    topic_ids = list(
+        TopicMember.objects.filter(issue=issue, status=TopicMember.Status.CONFIRMED).values_list(
+            "topic_id", flat=True
+        )
+    )
+    if not topic_ids:
+        return []
     topics = (
-        Topic.objects.filter(members__issue=issue, members__status=TopicMember.Status.CONFIRMED)
+        Topic.objects.filter(pk__in=topic_ids)
         .select_related("lead")
         .prefetch_related("participants", "milestones")
         .annotate(
