@@ -84,17 +84,21 @@ def subscribers(event: Event) -> tuple[Subscriber, ...]:
     return tuple(_subscribers[event])
 
 
-def publish(event: Event, **ids) -> None:
-    """Announce ``event`` to its subscribers, in the caller's transaction.
+def _deliver(subscriber: Callable, event: Event, *args, **ids) -> None:
+    """Call one subscriber; its exception is logged with the event and its ids (ids are not
+    personal data) and never reaches the service that published."""
+    try:
+        subscriber(*args, **ids)
+    except Exception:
+        logger.exception(
+            "subscriber %s of %s failed (%s)", subscriber.__qualname__, event, ids or len(args[0])
+        )
 
-    A subscriber's exception is logged with the event and its ids (ids are not personal
-    data); it never reaches the service that published.
-    """
+
+def publish(event: Event, **ids) -> None:
+    """Announce ``event`` to its subscribers, in the caller's transaction."""
     for subscriber in tuple(_subscribers[event]):
-        try:
-            subscriber(**ids)
-        except Exception:
-            logger.exception("subscriber %s of %s failed (%s)", subscriber.__qualname__, event, ids)
+        _deliver(subscriber, event, **ids)
 
 
 def publish_many(event: Event, items: list[dict]) -> None:
@@ -104,18 +108,8 @@ def publish_many(event: Event, items: list[dict]) -> None:
         return
     for subscriber in tuple(_subscribers[event]):
         batch = _batch_forms.get(subscriber)
-        if batch is None:
-            for ids in items:
-                try:
-                    subscriber(**ids)
-                except Exception:
-                    logger.exception(
-                        "subscriber %s of %s failed (%s)", subscriber.__qualname__, event, ids
-                    )
+        if batch is not None:
+            _deliver(batch, event, items)
             continue
-        try:
-            batch(items)
-        except Exception:
-            logger.exception(
-                "subscriber %s of %s failed (%d events)", batch.__qualname__, event, len(items)
-            )
+        for ids in items:
+            _deliver(subscriber, event, **ids)
