@@ -306,3 +306,25 @@ def test_a_relay_run_reads_each_kind_of_row_once_and_opens_one_connection(
     assert len(mail.outbox) == len(few) + len(many)
     resident = next(m for m in mail.outbox if m.to == ["r0@example.org"])
     assert agencies[0].name in resident.subject
+
+
+@pytest.mark.django_db
+def test_a_failing_subscriber_is_logged_and_holds_no_other_back(caplog):
+    seen = []
+
+    def broken(**ids):
+        raise RuntimeError("broken")
+
+    def plain(**ids):
+        seen.append(ids["issue_id"])
+
+    subscribe(Event.ISSUE_MERGED, broken, many=lambda items: 1 / 0)
+    subscribe(Event.ISSUE_MERGED, plain)
+    try:
+        publish_many(Event.ISSUE_MERGED, [{"issue_id": 7}, {"issue_id": 8}])
+        publish(Event.ISSUE_MERGED, issue_id=9)
+    finally:
+        unsubscribe(Event.ISSUE_MERGED, broken)
+        unsubscribe(Event.ISSUE_MERGED, plain)
+    assert seen == [7, 8, 9]
+    assert "(2)" in caplog.text and "{'issue_id': 9}" in caplog.text
