@@ -10,8 +10,10 @@ import pytest
 from django.core import mail
 
 from coordination.dispatch.permissions import issues_visible_to
-from coordination.hot.models import HotMember, Topic, TopicEvent, TopicMember
+from coordination.hot.models import HotMember, Support, Topic, TopicEvent, TopicMember
+from coordination.hot.selectors import issue_hot_facts, issue_hot_marks, issue_public_topics
 from coordination.hot.services import topics
+from coordination.hot.services.supports import support_add
 from platform_gov.errors import WorkflowError
 
 from .fixtures import LIFT_QINGSONG, RUBBISH_QINGSONG
@@ -319,3 +321,30 @@ def test_deciding_on_an_issue_id_out_of_range_is_a_field_error(topic, city, clie
     )
     assert response.status_code == 400
     assert "issue" in response.json()
+
+
+def test_a_case_s_hot_facts_cost_one_query_for_an_issue_in_no_hot_issue_nor_topic(
+    topic, rubbish, city, file, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    for phone in ("13900000001", "13900000002"):
+        with django_capture_on_commit_callbacks(execute=True):
+            support_add(issue_id=rubbish[1].pk, phone=phone)
+    latest = Support.objects.filter(issue=rubbish[1]).latest("created_at", "pk").created_at
+    # In a hot issue and a topic: both named, as the case page shows them.
+    facts = issue_hot_facts(rubbish[1])
+    assert facts.hot is not None
+    assert facts.hot.pk == HotMember.objects.get(issue=rubbish[1]).hot_issue_id
+    assert [t.pk for t in facts.topics] == [topic.pk]
+    assert facts.topics[0].lead == city.street
+    assert (facts.supports, facts.latest_support) == (2, latest)
+    marks = issue_hot_marks(rubbish[1])
+    assert (marks.supports, marks.latest_support, marks.in_topic) == (2, latest, True)
+    # Another problem, in neither: one query, and nothing to show.
+    lone = file(LIFT_QINGSONG, day=1)
+    TopicMember.objects.filter(issue=lone).delete()
+    HotMember.objects.filter(issue=lone).delete()
+    with django_assert_num_queries(1):
+        facts = issue_hot_facts(lone)
+    assert (facts.supports, facts.latest_support, facts.hot, facts.topics) == (0, None, None, [])
+    with django_assert_num_queries(1):
+        assert issue_public_topics(lone, marks=issue_hot_marks(lone)) == []

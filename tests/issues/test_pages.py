@@ -296,7 +296,7 @@ def test_track_page_shows_status_and_public_timeline_but_no_personal_data_or_sta
 
 # The tracking page asks the same few queries however long the issue's history and however
 # many issues, categories and organisations the city has.
-TRACK_PAGE_QUERIES = 6
+TRACK_PAGE_QUERIES = 5
 
 
 def _tracked_issue(*, updates: int, organisations: int):

@@ -22,9 +22,11 @@ from .board import (
 from .common import HANDLING, SORTS
 from .public import (
     CaseHotFacts,
+    HotMarks,
     Nearby,
     PublicTopic,
     issue_hot_facts,
+    issue_hot_marks,
     issue_public_topics,
     nearby_issues,
     public_issue_for_page,
@@ -39,6 +41,7 @@ __all__ = [
     "CaseHotFacts",
     "Handler",
     "HotIssueDetail",
+    "HotMarks",
     "MemberRow",
     "Nearby",
     "PublicTopic",
@@ -49,6 +52,7 @@ __all__ = [
     "hot_issue_detail",
     "hot_issue_get",
     "issue_hot_facts",
+    "issue_hot_marks",
     "issue_public_topics",
     "member_rows",
     "nearby_issues",

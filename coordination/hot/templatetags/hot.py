@@ -20,7 +20,7 @@ from django.utils import timezone
 from coordination.dispatch.permissions import can_see_hot_issues, cooperation_reach
 
 from ..cooperation import cooperation
-from ..selectors import issue_hot_facts, issue_public_topics, support_count, topics_in_queue
+from ..selectors import issue_hot_facts, issue_hot_marks, issue_public_topics, topics_in_queue
 
 register = template.Library()
 
@@ -29,7 +29,8 @@ register = template.Library()
 def hot_track_panel(issue) -> dict:
     """For the resident of ``issue``: how many said "me too", and the topics (city-wide
     efforts) it is part of, as residents may see them."""
-    return {"supports": support_count(issue), "topics": issue_public_topics(issue)}
+    marks = issue_hot_marks(issue)  # one query for an issue in no topic
+    return {"supports": marks.supports, "topics": issue_public_topics(issue, marks=marks)}
 
 
 @register.inclusion_tag("hot/_nearby_panel.html", takes_context=True)
