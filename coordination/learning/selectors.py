@@ -317,7 +317,8 @@ def similar_issues(
     place and time come first, from the index (``IssueTrace``: one range of the
     (cell, created_at) index per nearby grid cell); only those issues' fingerprints are
     compared. Issues without a place are compared with others without one. Two queries: the
-    index with the candidates' places, then the chosen issues.
+    index with the candidates' places, then the chosen issues among those ``among`` holds
+    (none when no issue is alike enough, as on most case pages).
     """
     meters = settings.DUPLICATE_DISTANCE_METERS if meters is None else meters
     window = settings.DUPLICATE_WINDOW if window is None else window
@@ -336,8 +337,6 @@ def similar_issues(
         .exclude(issue_id=issue.pk)
         .values_list("issue_id", "shingles", "issue__lat", "issue__lon", "created_at")
     )
-    if among is not None:
-        rows = rows.filter(issue_id__in=among.values("pk"))
     rows = list(rows)
     if placed and rows:
         far = dup.distances_m(
@@ -357,8 +356,16 @@ def similar_issues(
         if score >= min_score
     ]
     scored.sort(key=lambda s: (-s[0], s[1] if s[1] is not None else math.inf, s[2]))
+    if not scored:
+        return []
+    # Who may see which is asked of the alike ones only: the gate's condition, compiled into
+    # the index query, cost more than the rest of the search.
+    if among is not None and len(scored) > limit:
+        visible = set(among.filter(pk__in=[s[2] for s in scored]).values_list("pk", flat=True))
+        scored, among = [s for s in scored if s[2] in visible], None
     scored = scored[:limit]
-    found = Issue.objects.select_related("category").in_bulk([s[2] for s in scored])
+    chosen = (Issue.objects if among is None else among).select_related("category")
+    found = chosen.in_bulk([s[2] for s in scored])
     return [
         Similar(
             issue=found[pk], score=round(score, 3), distance_m=distance, apart=abs(at - created_at)

@@ -180,7 +180,7 @@ def test_the_dispatch_page_takes_the_same_few_queries(client, count, django_asse
 
 # The case page: what it asks does not grow with the city's organisations (its pickers offer
 # them all) nor with the case's history.
-CASE_PAGE_QUERIES = 21
+CASE_PAGE_QUERIES = 19
 
 
 def _case(organisations: int, history: int):

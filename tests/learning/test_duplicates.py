@@ -224,3 +224,19 @@ def test_the_dispatch_page_lists_a_triage_issues_duplicates(client):
     page = client.get("/dispatch/").content.decode()
     card = page[page.index(f'data-testid="similar-{newer.pk}"') :]
     assert older.tracking_number in card[: card.index("</ul>")]
+
+
+def test_among_keeps_the_most_alike_the_user_may_see_up_to_the_limit(
+    new_issue, settings, django_assert_num_queries
+):
+    settings.DUPLICATE_DISTANCE_METERS = 500
+    alike = [issue_at(north_m=50 * (n + 1)) for n in range(4)]  # the same text, farther each
+    hidden = Issue.objects.exclude(pk=alike[0].pk)  # the most alike is not the user's to see
+    assert found(new_issue, among=hidden, limit=2) == alike[1:3]
+    assert found(new_issue, among=hidden, limit=10) == alike[1:]
+    assert found(new_issue, among=Issue.objects.none()) == []
+    assert found(new_issue, limit=2) == alike[:2]
+    # Nothing alike: the index alone is asked.
+    other = issue_at(("公园长椅坏了", "公园东门的长椅断了一条腿。"), north_m=5000)
+    with django_assert_num_queries(1):
+        assert found(other, among=hidden) == []

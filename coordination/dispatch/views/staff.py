@@ -163,9 +163,7 @@ def staff_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
             "issue": issue,
             "assignments": [(a, a.is_overdue(now)) for a in assignments_],
             "work": work,
-            "requests": issue.coordination_requests.select_related(
-                "assignment__agency", "decided_by"
-            ).order_by("-requested_at", "-id"),
+            "requests": _requests(issue, assignments_),
             "feedback": feedback,
             "handoffs": issue_handoffs(issue=issue),
             "public_timeline": issue_public_timeline(issue=issue),
@@ -175,6 +173,17 @@ def staff_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
             "publication": _publication(request, issue),
         },
     )
+
+
+def _requests(issue, assignments: list[Assignment]) -> list:
+    """The case's requests to the dispatcher, newest first, each with its assignment (and
+    organisation) from those the page read already."""
+    found = list(issue.coordination_requests.order_by("-requested_at", "-id"))
+    by_pk = {a.pk: a for a in assignments}
+    for item in found:
+        if item.assignment_id in by_pk:
+            item.assignment = by_pk[item.assignment_id]
+    return found
 
 
 def _publication(request: HttpRequest, issue) -> dict:
