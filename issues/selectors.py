@@ -74,10 +74,11 @@ def category_grouped_choices(*, language: str, empty_label: str) -> tuple[list, 
 
 def issue_by_access_token(*, token: str) -> Issue:
     """The issue behind a resident's link; 404 when no issue has that token."""
-    issue = Issue.objects.select_related("category").filter(access_token=token).first()
-    if issue is None:
-        raise Http404("No issue has this tracking link.")
-    return issue
+    # ``get``, not ``first``: a token is unique, and ``first`` orders (and compiles) by date.
+    try:
+        return Issue.objects.select_related("category").get(access_token=token)
+    except Issue.DoesNotExist:
+        raise Http404("No issue has this tracking link.") from None
 
 
 def issue_by_tracking_number(*, number: str, check: str) -> Issue | None:

@@ -283,10 +283,10 @@ def _issues_granted_to(user: AbstractBaseUser) -> QuerySet[Issue]:
 def issue_for_user(*, user: AbstractBaseUser, issue_id: int) -> Issue:
     """One issue the user may see; 404 whether it is missing or forbidden (no leak)."""
     # The category's parent too: the publication policy asks for the category's ancestors.
-    issue = issues_visible_to(user).select_related("category__parent").filter(pk=issue_id).first()
-    if issue is None:
-        raise Http404("No such issue.")
-    return issue
+    try:
+        return issues_visible_to(user).select_related("category__parent").get(pk=issue_id)
+    except Issue.DoesNotExist:
+        raise Http404("No such issue.") from None
 
 
 def assignment_for_user(*, user: User, assignment_id: int) -> Assignment:
