@@ -1,7 +1,8 @@
 """Which named area a point lies in: for places shown to the public as an area, not a spot.
 
 ``area_locator()`` answers a :class:`AreaLocator` for the areas as they are now: one query to
-see whether they changed since the process last built one, otherwise the kept one. Lookups
+see whether they changed since the process last built one (at most every
+``DISPLAY_STAMP_SECONDS``), otherwise the kept one. Lookups
 go through a grid of bounding boxes, then the exact polygon test
 (``agencies.geometry.point_in_geometry``), so a page of a thousand points costs milliseconds.
 """
@@ -13,8 +14,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max
 from django.utils.translation import get_language
+
+from platform_gov.stamps import shown_table_stamp
 
 from .geometry import GeometryError, point_in_geometry
 from .models import Area
@@ -120,8 +122,8 @@ _kept: tuple[tuple[Any, ...], AreaLocator] | None = None
 def area_locator() -> AreaLocator:
     """An :class:`AreaLocator` of the areas as they are now (built again after a change)."""
     global _kept
-    state = Area.objects.aggregate(count=Count("id"), changed=Max("updated_at"))
-    version = (state["count"], state["changed"])
+    # Only shown (the public area of a place): asked at most every DISPLAY_STAMP_SECONDS.
+    version = shown_table_stamp("areas", Area.objects.all())
     kept = _kept
     if kept is not None and kept[0] == version:
         return kept[1]

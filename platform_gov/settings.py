@@ -144,6 +144,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username and address before any password is checked.
     "axes.backends.AxesStandaloneBackend",
+    # Reads a person's permissions in one query where ModelBackend keeps them; signs no one in.
+    "platform_gov.backends.PermissionsInOneQuery",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -385,6 +387,11 @@ RATE_LIMITS = {
     # Finding an issue by its tracking number and four digits of the phone: few tries.
     "track_number": env.str("RATE_LIMIT_TRACK_NUMBER", default="10/hour"),
 }
+
+# Caches of what pages only show (the case page's organisation lists, a place's public area)
+# ask whether their table changed at most this often per process (``platform_gov.stamps``);
+# 0: on every request. What decides (routing, validation) always reads the tables.
+DISPLAY_STAMP_SECONDS = env.float("DISPLAY_STAMP_SECONDS", default=0 if TESTING else 2)
 
 # The audit of staff's views of a resident's contact (``ContactAccess``) keeps one row per
 # person, issue, level and way (page, API, admin) in this many seconds; 0: a row per view.

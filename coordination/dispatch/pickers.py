@@ -5,9 +5,9 @@ co-handlers; a street office's a third, whom to summon), grouped by kind, sorted
 page's language reads them, each option carrying its pinyin for the search box. Building
 them per request — two queries, sorting, and two hundred options of HTML each — cost more
 than the rest of the page. Here each list is built once per process, language and change of
-the organisations' table (``platform_gov.stamps.table_stamp``: one aggregate query a request
-tells), as the options' HTML; a form then leaves out the organisations it must not offer
-(its own, those already on the case) by dropping their options.
+the organisations' table (``platform_gov.stamps.shown_table_stamp``: one aggregate query, at
+most every ``DISPLAY_STAMP_SECONDS``, tells), as the options' HTML; a form then leaves out the
+organisations it must not offer (its own, those already on the case) by dropping their options.
 
 What a list holds is what the forms' querysets hold (the same selectors), so what is offered
 is what validation accepts. A change made by ``QuerySet.update()`` leaves ``updated_at`` as it
@@ -27,7 +27,7 @@ from django.utils.translation import get_language
 
 from agencies.models import Agency
 from platform_gov.collation import search_text, sort_key
-from platform_gov.stamps import table_stamp
+from platform_gov.stamps import shown_table_stamp
 from platform_gov.widgets import optgroup_open, option_html
 
 from .selectors import dispatchable_agencies, whistle_agencies
@@ -130,6 +130,7 @@ class AgencyPickers:
 
 
 def agency_pickers() -> AgencyPickers:
-    """The organisation pickers as they are now: one query (the organisations' stamp); a list
-    is built only the first time it is asked for after a change."""
-    return AgencyPickers(stamp=table_stamp(Agency.objects.all()))
+    """The organisation pickers as they are now: one query (the organisations' stamp, asked at
+    most every ``DISPLAY_STAMP_SECONDS``); a list is built only the first time it is asked for
+    after a change. What a form accepts is still its queryset's, read when it is sent."""
+    return AgencyPickers(stamp=shown_table_stamp("agencies", Agency.objects.all()))

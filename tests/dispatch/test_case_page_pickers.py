@@ -7,6 +7,7 @@ from django.utils import translation
 from agencies.models import Agency
 from coordination.dispatch.forms import CohandleForm, TransferForm, WhistleForm
 from coordination.dispatch.pickers import agency_pickers
+from platform_gov.stamps import shown_stamps_forget
 from tests.factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +72,23 @@ def test_a_street_offices_whistle_offers_departments_only(city):
 
     assert 'value="water"' in shown
     assert 'value="sun"' not in shown
+
+
+def test_the_stamp_is_asked_at_most_every_display_stamp_seconds(
+    city, settings, django_assert_num_queries
+):
+    own, _ = city
+    settings.DISPLAY_STAMP_SECONDS = 60
+    shown_stamps_forget()
+    TransferForm(agency=own)  # asked now, and built
+    with django_assert_num_queries(0):  # within the minute: neither asked nor built again
+        shown = str(TransferForm(agency=own, pickers=agency_pickers())["suggested_agency"])
+    assert 'value="water"' in shown
+    Agency.objects.filter(code="water").update(active=False)
+    AgencyFactory(code="new-one", name_zh="新局")
+    # The list shown lags (what the form accepts does not: its queryset is read when sent).
+    late = TransferForm({"suggested_agency": "water", "reason": "不归我们管"}, agency=own)
+    assert 'value="new-one"' not in str(TransferForm(agency=own)["suggested_agency"])
+    assert not late.is_valid() and "suggested_agency" in late.errors
+    settings.DISPLAY_STAMP_SECONDS = 0  # asked every time: the change shows at once
+    assert 'value="new-one"' in str(TransferForm(agency=own)["suggested_agency"])

@@ -23,6 +23,7 @@ from issues.publication import (
     publishable_issues,
     scrub,
 )
+from platform_gov.stamps import shown_stamps_forget
 from tests.factories import AreaFactory, CategoryFactory, IssueFactory
 
 pytestmark = pytest.mark.django_db
@@ -226,3 +227,19 @@ def test_scrubbing_leaves_words_that_only_look_like_names_or_homes():
     )
     assert "时代中心" in text and "党费" in text and "1200户居民" in text and "90户型" in text
     assert "501" not in text and "302" not in text and "王芳" not in text
+
+
+def test_the_area_locator_asks_at_most_every_display_stamp_seconds(
+    settings, django_assert_num_queries
+):
+    AreaFactory(code="a", name_zh="甲", geometry=rectangle(0, 0, 1, 1))
+    settings.DISPLAY_STAMP_SECONDS = 60
+    shown_stamps_forget()
+    assert area_locator().at(lon=0.5, lat=0.5).code == "a"
+    AreaFactory(code="b", name_zh="乙", geometry=rectangle(5, 5, 6, 6))
+    with django_assert_num_queries(0):  # within the minute: the kept one, not asked
+        assert area_locator().at(lon=5.5, lat=5.5) is None
+    settings.DISPLAY_STAMP_SECONDS = 0
+    assert area_locator().at(lon=5.5, lat=5.5).code == "b"
+    with django_assert_num_queries(1):  # the stamp alone: the areas did not change
+        area_locator()
