@@ -200,6 +200,37 @@ def test_case_page_offers_a_co_handler_neither_transfer_nor_co_handlers(client, 
     assert f'action="{action_url("cohandle", co)}"' not in body
 
 
+def test_a_request_waiting_for_the_dispatcher_is_not_offered_again(client, issue, lead_staff):
+    client.force_login(lead_staff)
+    lead = lead_of(issue)
+    post(client, action_url("transfer", lead), {"reason": "Not ours: the water pipes."})
+    assert CoordinationRequest.objects.filter(assignment=lead, status="open").count() == 1
+
+    body = client.get(f"/staff/issues/{issue.pk}/", **EN).content.decode()
+
+    assert f'action="{action_url("transfer", lead)}"' not in body
+    waiting = re.search(rf'data-testid="waiting-{lead.pk}">(.*?)</p>', body, flags=re.DOTALL)
+    assert waiting is not None and "Transfer (转办)" in waiting.group(1)
+    for action in ("bounce", "cohandle", "extension", "reply"):  # the others still are
+        assert f'action="{action_url(action, lead)}"' in body
+    # Decided, it may be asked again.
+    CoordinationRequest.objects.filter(assignment=lead).update(status="rejected")
+    body = client.get(f"/staff/issues/{issue.pk}/", **EN).content.decode()
+    assert f'action="{action_url("transfer", lead)}"' in body
+    assert f'data-testid="waiting-{lead.pk}"' not in body
+
+
+def test_no_extension_is_offered_once_the_deadline_has_passed(client, issue, lead_staff):
+    client.force_login(lead_staff)
+    lead = lead_of(issue)
+    Assignment.objects.filter(pk=lead.pk).update(due_at=timezone.now() - timedelta(minutes=1))
+
+    body = client.get(f"/staff/issues/{issue.pk}/", **EN).content.decode()
+
+    assert f'action="{action_url("extension", lead)}"' not in body
+    assert f'action="{action_url("bounce", lead)}"' in body
+
+
 def test_whistle_form_is_shown_to_a_street_office(client, street_issue, street_staff):
     client.force_login(street_staff)
 

@@ -33,7 +33,7 @@ from ..forms import (
     TransferForm,
     WhistleForm,
 )
-from ..models import Assignment
+from ..models import Assignment, CoordinationRequest
 from ..permissions import (
     access_for,
     assignment_for_user,
@@ -89,14 +89,21 @@ def _case_forms(
     first: bool,
     on_case: frozenset[int] = frozenset(),
     pickers: AgencyPickers | None = None,
+    waiting: frozenset[str] = frozenset(),
+    now=None,
 ) -> dict:
     """The action forms one assignment offers on the case page, by its state and role.
+
+    A request of a kind already ``waiting`` for the dispatcher is not offered again (the
+    service would refuse it), nor an extension once the deadline has passed.
 
     Ids carry the assignment and the action, so several forms live on one page; the first
     assignment's resolution box keeps the plain id the browser test (and a bookmark) uses.
     """
     pk, agency = assignment.pk, assignment.agency
     lead = assignment.role == Assignment.Role.LEAD
+    now = now or timezone.now()
+    Kind = CoordinationRequest.Kind
 
     def ids(action: str) -> str:
         return f"id_{action}{pk}_%s"
@@ -104,12 +111,15 @@ def _case_forms(
     found: dict[str, forms.Form] = {"reply": ReplyForm(auto_id=ids("reply"))}
     if assignment.is_active:
         found["resolve"] = ResolveForm(auto_id="id_%s" if first else ids("resolve"))
-        found["bounce"] = ReasonForm(auto_id=ids("bounce"))
-        found["extension"] = ExtensionForm(auto_id=ids("extension"))
-        if lead:
+        if Kind.BOUNCE not in waiting:
+            found["bounce"] = ReasonForm(auto_id=ids("bounce"))
+        if Kind.EXTENSION not in waiting and assignment.due_at and now < assignment.due_at:
+            found["extension"] = ExtensionForm(auto_id=ids("extension"))
+        if lead and Kind.TRANSFER not in waiting:
             found["transfer"] = TransferForm(
                 auto_id=ids("transfer"), agency=agency, on_case=on_case, pickers=pickers
             )
+        if lead and Kind.COHANDLE not in waiting:
             found["cohandle"] = CohandleForm(
                 auto_id=ids("cohandle"), agency=agency, on_case=on_case, pickers=pickers
             )
@@ -117,7 +127,7 @@ def _case_forms(
             found["whistle"] = WhistleForm(
                 auto_id=ids("whistle"), agency=agency, on_case=on_case, pickers=pickers
             )
-    if lead and has_feedback:
+    if lead and has_feedback and Kind.APPEAL not in waiting:
         found["appeal"] = ReasonForm(auto_id=ids("appeal"))
     return found
 
@@ -146,12 +156,28 @@ def staff_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
     on_case = frozenset(a.agency_id for a in assignments_ if a.is_active)
     # The organisation pickers as of this request, one stamp for every form of the page.
     pickers = agency_pickers() if any(a.is_active for a in current.values()) else None
+    case_requests = _requests(issue, assignments_)
+    waiting: dict[int, set[str]] = {}
+    for item in case_requests:
+        if item.status == CoordinationRequest.Status.OPEN:
+            waiting.setdefault(item.assignment_id, set()).add(item.kind)
     work = [
         {
             "assignment": a,
             "overdue": a.is_overdue(now),
+            "waiting": [
+                item
+                for item in case_requests
+                if item.assignment_id == a.pk and item.status == CoordinationRequest.Status.OPEN
+            ],
             "forms": _case_forms(
-                a, has_feedback=bool(feedback), first=index == 0, on_case=on_case, pickers=pickers
+                a,
+                has_feedback=bool(feedback),
+                first=index == 0,
+                on_case=on_case,
+                pickers=pickers,
+                waiting=frozenset(waiting.get(a.pk, ())),
+                now=now,
             ),
         }
         for index, a in enumerate(current.values())
@@ -163,7 +189,7 @@ def staff_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
             "issue": issue,
             "assignments": [(a, a.is_overdue(now)) for a in assignments_],
             "work": work,
-            "requests": _requests(issue, assignments_),
+            "requests": case_requests,
             "feedback": feedback,
             "handoffs": issue_handoffs(issue=issue),
             "public_timeline": issue_public_timeline(issue=issue),
