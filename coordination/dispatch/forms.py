@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import Agency, Area
 from issues.models import Category, Issue
 from platform_gov.collation import search_text, sort_key
-from platform_gov.forms import BooleanField
+from platform_gov.forms import BooleanField, DrawnOnce, options_mark
 from platform_gov.widgets import SearchableSelect, SearchableSelectMultiple, option_html
 
 from .pickers import AgencyPicker, AgencyPickers, agency_grouped_choices, agency_pickers
@@ -36,15 +36,17 @@ class AgencyChoiceField(forms.ModelChoiceField):
             agencies, value=value, empty_label=self.empty_label
         )
 
-    def offer_picker(self, picker: AgencyPicker, *, left_out: Collection[int]) -> None:
+    def offer_picker(self, picker: AgencyPicker, *, left_out: Collection[int], name: str) -> None:
         """Show a prepared list (``pickers``) but for ``left_out``: what ``offer`` shows of
-        the same organisations, without building it again."""
+        the same organisations, without building it again. The form (``DrawnOnce``) puts the
+        options in where the select shows their mark (``name``: the field's)."""
         empty = (
             ""
             if self.empty_label is None
             else option_html("", self.empty_label, {"selected": True})
         )
-        self.widget.options = mark_safe(empty + picker.options_html(left_out=left_out))  # noqa: S308
+        self.drawn_options = mark_safe(empty + picker.options_html(left_out=left_out))  # noqa: S308
+        self.widget.options = mark_safe(options_mark(name))  # noqa: S308 (no markup)
 
 
 class AgencyMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -59,9 +61,10 @@ class AgencyMultipleChoiceField(forms.ModelMultipleChoiceField):
         value = self.to_field_name or "pk"
         self.choices, self.widget.search = agency_grouped_choices(agencies, value=value)
 
-    def offer_picker(self, picker: AgencyPicker, *, left_out: Collection[int]) -> None:
+    def offer_picker(self, picker: AgencyPicker, *, left_out: Collection[int], name: str) -> None:
         """As ``AgencyChoiceField.offer_picker``, with nothing chosen first."""
-        self.widget.options = picker.options_html(left_out=left_out)
+        self.drawn_options = picker.options_html(left_out=left_out)
+        self.widget.options = mark_safe(options_mark(name))  # noqa: S308 (no markup)
 
 
 class DispatchForm(forms.Form):
@@ -94,7 +97,7 @@ class DispatchForm(forms.Form):
         return data
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(DrawnOnce, forms.Form):
     resolution = forms.CharField(
         label=_("How was it resolved?"),
         max_length=5000,
@@ -122,13 +125,13 @@ def _reason(label) -> forms.CharField:
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(DrawnOnce, forms.Form):
     """A request that needs nothing but its reason: a bounce-back (退单) or a rating appeal."""
 
     reason = _reason(_("Reason"))
 
 
-class TransferForm(forms.Form):
+class TransferForm(DrawnOnce, forms.Form):
     reason = _reason(_("Why should another organisation lead?"))
     suggested_agency = AgencyChoiceField(
         label=_("Suggested organisation"),
@@ -153,10 +156,12 @@ class TransferForm(forms.Form):
         self.fields["suggested_agency"].queryset = agencies
         if not self.is_bound:  # shown: the prepared list (the queryset is for validation)
             picker = (pickers or agency_pickers()).picker("dispatchable", value="code")
-            self.fields["suggested_agency"].offer_picker(picker, left_out=left_out)
+            self.fields["suggested_agency"].offer_picker(
+                picker, left_out=left_out, name="suggested_agency"
+            )
 
 
-class AgenciesForm(forms.Form):
+class AgenciesForm(DrawnOnce, forms.Form):
     """Organisations to bring in, and why: co-handling (协办) or the whistle (吹哨报到).
 
     ``choices`` gives the organisations a form offers (all that may be dispatched to, by
@@ -187,7 +192,7 @@ class AgenciesForm(forms.Form):
         self.fields["agencies"].queryset = agencies
         if not self.is_bound:  # shown: the prepared list (the queryset is for validation)
             picker = (pickers or agency_pickers()).picker(self.picker, value="code")
-            self.fields["agencies"].offer_picker(picker, left_out=left_out)
+            self.fields["agencies"].offer_picker(picker, left_out=left_out, name="agencies")
 
 
 class CohandleForm(AgenciesForm):
@@ -205,7 +210,7 @@ class WhistleForm(AgenciesForm):
         self.fields["reason"].label = _("What are they summoned for?")
 
 
-class ExtensionForm(forms.Form):
+class ExtensionForm(DrawnOnce, forms.Form):
     until = forms.DateTimeField(
         label=_("New deadline"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -213,7 +218,7 @@ class ExtensionForm(forms.Form):
     reason = _reason(_("Why is more time needed?"))
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(DrawnOnce, forms.Form):
     message = forms.CharField(
         label=_("Message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
