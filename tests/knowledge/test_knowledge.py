@@ -20,6 +20,7 @@ from coordination.knowledge.services import (
     article_save,
     article_submit,
 )
+from coordination.knowledge.templatetags.knowledge import category_answers
 from coordination.knowledge.text import query_tokens, tokens
 from issues.models import OPERATORS_GROUP
 from platform_gov.errors import WorkflowError
@@ -240,6 +241,18 @@ def test_the_case_page_shows_articles_of_the_issues_category(client, world):
     page = client.get(f"/dispatch/issues/{issue.pk}/").content.decode()
     assert 'data-testid="knowledge-answers"' in page
     assert "停水怎么办？" in page and "别的类别" not in page
+
+
+def test_the_case_page_s_answers_are_kept_until_an_article_changes(
+    world, django_assert_num_queries
+):
+    category = CategoryFactory(code="water-supply")
+    published(world, "停水怎么办？", "等待抢修。", category=category)
+    assert [a.question for a in category_answers(category.pk)] == ["停水怎么办？"]
+    with django_assert_num_queries(1):  # the articles' stamp: nothing changed, nothing read
+        assert [a.question for a in category_answers(category.pk)] == ["停水怎么办？"]
+    published(world, "水压低怎么办？", "检查阀门。", category=category)
+    assert [a.question for a in category_answers(category.pk)] == ["水压低怎么办？", "停水怎么办？"]
 
 
 # -------------------------------------------------------------------------- API, JSON
