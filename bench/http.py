@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import random
@@ -129,6 +130,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     server = Server(args)
     results: dict[str, dict] = {}
     load_before = os.getloadavg()[0]
+    speed_before = cpu_yardstick_ms()
     try:
         base = server.start()
         for name in scenarios:
@@ -174,6 +176,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         },
         # Others' work on the machine inflates every figure: compare runs at similar loads.
         "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+        # A fixed piece of Python work timed before and after: on a shared virtual machine
+        # the same code runs a third slower or faster from one minute to the next.
+        "cpu_yardstick_ms": [speed_before, cpu_yardstick_ms()],
         "database": queue._database_name(args.database_url),
         "issues": marker.get("issues"),
         "agencies": marker.get("agencies"),
@@ -184,6 +189,19 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     shutil.rmtree(server.tmp, ignore_errors=True)  # kept after a failure: gunicorn's log
     print(json.dumps(result, ensure_ascii=False))
     return result
+
+
+def cpu_yardstick_ms(rounds: int = 5) -> float:
+    """The fastest of ``rounds`` runs of the same pure-Python loop, in ms (about 33 on this
+    2-core machine when the host is quiet): how fast the machine is now, to compare runs."""
+    best = math.inf
+    for _ in range(rounds):
+        started = time.perf_counter()
+        total = 0
+        for n in range(1_000_000):
+            total += n * n
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
 
 
 def _judge(name: str, figures: dict) -> dict:

@@ -57,3 +57,10 @@ def test_a_goal_is_met_only_without_errors():
     assert not http._judge("case_page", {**fast, "errors": 1})["met"]
     assert not http._judge("case_page", {**fast, "p95_ms": 100.0})["met"]
     assert not http._judge("filing", {**fast, "rps": 149.9})["met"]
+
+
+def test_the_yardstick_times_the_same_work_each_time():
+    first = http.cpu_yardstick_ms(rounds=2)
+    assert first > 0
+    # The same loop: the same order of magnitude, whatever the machine is doing.
+    assert 0.2 < http.cpu_yardstick_ms(rounds=2) / first < 5
