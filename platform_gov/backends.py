@@ -36,8 +36,7 @@ class PermissionsInOneQuery:
                 own = user_model.user_permissions.through.objects.filter(user_id=user_obj.pk)
                 groups = user_model.groups.through.objects.filter(user_id=user_obj.pk)
                 found = Permission.objects.filter(
-                    Q(pk__in=own.values("permission_id"))
-                    | Q(group__in=groups.values("group_id"))
+                    Q(pk__in=own.values("permission_id")) | Q(group__in=groups.values("group_id"))
                 )
             user_obj._perm_cache = {
                 f"{app_label}.{codename}"
