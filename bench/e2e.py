@@ -41,6 +41,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench.serving import wait_until_healthy
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_e2e"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -161,14 +163,7 @@ class Stack:
             ],
         )  # fmt: skip
         base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2):  # noqa: S310
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
+        if not wait_until_healthy(base):
             raise SystemExit(f"gunicorn did not answer: see {self.tmp}/web.log")
         if not self.args.backlog:
             time.sleep(3)  # the worker connects to the broker

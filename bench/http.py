@@ -60,6 +60,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import queue, worlds
+from bench.serving import wait_until_healthy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/11"
@@ -403,16 +404,7 @@ class Server:
                 start_new_session=True,
             )
         base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2):  # noqa: S310
-                    break
-            except OSError:
-                if self.process.poll() is not None:
-                    break
-                time.sleep(0.3)
-        else:
+        if not wait_until_healthy(base, process=self.process) and self.process.poll() is None:
             raise SystemExit(f"gunicorn did not answer: see {self.tmp}/gunicorn.log")
         if self.process.poll() is not None:
             raise SystemExit(f"gunicorn stopped: see {self.tmp}/gunicorn.log")
