@@ -47,7 +47,8 @@ DRAWINGS_KEPT = 2048  # forms × ids' shapes × languages × parts; emptied when
 
 
 def _mark(index: int) -> str:
-    return f"zzdrawn{'abcdefghijklmnopqrstuvwxyz'[index % 26]}zz"
+    # The index's digits written as letters (0 → a, 12 → bc): one mark per number, no digit.
+    return f"zzdrawn{''.join(chr(ord('a') + int(d)) for d in str(index))}zz"
 
 
 def options_mark(name: str) -> str:

@@ -157,26 +157,22 @@ def staff_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
     # The organisation pickers as of this request, one stamp for every form of the page.
     pickers = agency_pickers() if any(a.is_active for a in current.values()) else None
     case_requests = _requests(issue, assignments_)
-    waiting: dict[int, set[str]] = {}
+    waiting: dict[int, list[CoordinationRequest]] = {}  # by assignment: not decided yet
     for item in case_requests:
         if item.status == CoordinationRequest.Status.OPEN:
-            waiting.setdefault(item.assignment_id, set()).add(item.kind)
+            waiting.setdefault(item.assignment_id, []).append(item)
     work = [
         {
             "assignment": a,
             "overdue": a.is_overdue(now),
-            "waiting": [
-                item
-                for item in case_requests
-                if item.assignment_id == a.pk and item.status == CoordinationRequest.Status.OPEN
-            ],
+            "waiting": waiting.get(a.pk, []),
             "forms": _case_forms(
                 a,
                 has_feedback=bool(feedback),
                 first=index == 0,
                 on_case=on_case,
                 pickers=pickers,
-                waiting=frozenset(waiting.get(a.pk, ())),
+                waiting=frozenset(item.kind for item in waiting.get(a.pk, ())),
                 now=now,
             ),
         }
