@@ -30,7 +30,7 @@ def redis_down(settings):
     """The cache and the broker both point at a port where nothing listens."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "platform_gov.redis_cache.ReusedClientRedisCache",
             "LOCATION": CLOSED,
             "KEY_PREFIX": "platform_gov",
         }

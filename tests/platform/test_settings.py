@@ -232,7 +232,7 @@ def test_redis_url_selects_the_broker_and_the_cache(load_settings):
 
     assert values["CELERY_TASK_ALWAYS_EAGER"] is False
     assert values["CELERY_BROKER_URL"] == url
-    assert values["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["CACHE_BACKEND"] == "platform_gov.redis_cache.ReusedClientRedisCache"
     assert values["CACHE_LOCATION"] == url
 
 
