@@ -36,6 +36,7 @@ from .selectors import (
     issue_photo,
     issue_photos,
     issue_public_timeline,
+    issue_tracked,
 )
 from .services import issue_feedback, issue_reopen, issue_reopen_window_open, issue_submit
 
@@ -140,7 +141,7 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
 def track(request: HttpRequest, access_token: str) -> HttpResponse:
     if limited := page_rate_limit(request, TrackThrottle):
         return limited
-    issue = issue_by_access_token(token=access_token)
+    issue = issue_tracked(token=access_token)
     can_rate = issue.status == Issue.Status.RESOLVED
     can_reopen = issue_reopen_window_open(issue)
     # A merged report follows the issue that continues: its status, and of its timeline what
@@ -167,7 +168,7 @@ def track(request: HttpRequest, access_token: str) -> HttpResponse:
             "feedback_form": FeedbackForm() if can_rate else None,
             "reopen_form": ReopenForm() if can_reopen else None,
             # This report's own photos only: a merged-into issue's are another resident's.
-            "photos": issue_photos(issue=issue),
+            "photos": issue_photos(issue=issue) if issue.has_photos else (),
         },
     )
     # The link is the resident's secret: keep it out of other sites' Referer headers. Not

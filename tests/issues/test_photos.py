@@ -435,6 +435,22 @@ def test_the_resident_sees_their_photo_by_their_link(client, city):
     assert second.content_type == "image/png"
 
 
+def test_the_tracking_page_asks_for_photos_only_when_there_are_some(client, city):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    plain, with_photos = _filed(city), _filed(city, jpeg(), png())
+    pages, counts = [], []
+    for issue in (plain, with_photos):
+        with CaptureQueriesContext(connection) as captured:
+            pages.append(client.get(f"/track/{issue.access_token}/").content.decode())
+        counts.append(len(captured))
+
+    assert 'data-testid="photos"' not in pages[0]
+    assert pages[1].count(f"/track/{with_photos.access_token}/photos/") == 4  # link and image
+    assert counts[1] == counts[0] + 1
+
+
 def test_another_issues_link_does_not_open_a_photo(client, city):
     issue = _filed(city, jpeg())
     other = _filed(city)
