@@ -3,9 +3,10 @@ works for Chinese, the pages, the API and the report form's suggestions."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -20,6 +21,7 @@ from coordination.knowledge.services import (
     article_save,
     article_submit,
 )
+from coordination.knowledge.templatetags import knowledge as knowledge_tags
 from coordination.knowledge.templatetags.knowledge import category_answers
 from coordination.knowledge.text import query_tokens, tokens
 from issues.models import OPERATORS_GROUP
@@ -253,6 +255,27 @@ def test_the_case_page_s_answers_are_kept_until_an_article_changes(
         assert [a.question for a in category_answers(category.pk)] == ["停水怎么办？"]
     published(world, "水压低怎么办？", "检查阀门。", category=category)
     assert [a.question for a in category_answers(category.pk)] == ["水压低怎么办？", "停水怎么办？"]
+
+
+def test_the_case_page_s_answers_follow_the_day_without_a_change_to_the_articles(world):
+    category = CategoryFactory(code="water-supply")
+    today = timezone.localdate()
+    published(world, "停水怎么办？", "等待抢修。", category=category, valid_to=today)
+    published(
+        world,
+        "春节期间停水怎么办？",
+        "拨打抢修电话。",
+        category=category,
+        valid_from=today + timedelta(days=1),
+    )
+    assert [a.question for a in category_answers(category.pk)] == ["停水怎么办？"]
+
+    midnight = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
+    with time_machine.travel(midnight + timedelta(seconds=1), tick=False):
+        assert [a.question for a in category_answers(category.pk)] == ["春节期间停水怎么办？"]
+        # Only the current day's answers are kept: the process does not collect past days.
+        assert set(knowledge_tags._kept) == {category.pk}
+        assert knowledge_tags._kept_for[1] == today + timedelta(days=1)
 
 
 # -------------------------------------------------------------------------- API, JSON
