@@ -82,11 +82,11 @@ def issue_by_access_token(*, token: str) -> Issue:
         raise Http404("No issue has this tracking link.") from None
 
 
-def issue_tracked(*, token: str) -> Issue:
-    """The issue behind a resident's link, for its tracking page: as ``issue_by_access_token``,
-    and ``has_photos`` says whether any photo is attached, so a page without photos (most)
-    skips asking for them. Plain SQL for the flag: the ORM's ``Exists`` took longer to compile
-    than the query it saves took to run."""
+def with_photo_flag(issues: QuerySet[Issue]) -> QuerySet[Issue]:
+    """``issues``, each with ``has_photos``: whether any photo is attached, so that a page
+    showing an issue without photos (most) skips asking for them (``issue_shown_photos``).
+    Plain SQL for the flag: the ORM's ``Exists`` took longer to compile than the query it
+    saves took to run."""
     # Only the models' own table names go into the text; nothing a person typed.
     has_photos = RawSQL(  # noqa: S611
         f'EXISTS (SELECT 1 FROM "{Attachment._meta.db_table}" photo '  # noqa: S608
@@ -94,12 +94,14 @@ def issue_tracked(*, token: str) -> Issue:
         (),
         output_field=BooleanField(),
     )
+    return issues.annotate(has_photos=has_photos)
+
+
+def issue_tracked(*, token: str) -> Issue:
+    """The issue behind a resident's link, for its tracking page: as ``issue_by_access_token``,
+    with ``has_photos`` (``with_photo_flag``)."""
     try:
-        return (
-            Issue.objects.select_related("category")
-            .annotate(has_photos=has_photos)
-            .get(access_token=token)
-        )
+        return with_photo_flag(Issue.objects.select_related("category")).get(access_token=token)
     except Issue.DoesNotExist:
         raise Http404("No issue has this tracking link.") from None
 
@@ -145,6 +147,12 @@ def issues_reported_by(*, user) -> QuerySet[Issue]:
 def issue_photos(*, issue: Issue) -> QuerySet[Attachment]:
     """The issue's photos in the order the resident gave them."""
     return issue.attachments.order_by("position", "id")
+
+
+def issue_shown_photos(*, issue: Issue) -> QuerySet[Attachment] | tuple:
+    """``issue_photos``, asked for only when ``issue`` carries ``has_photos``
+    (``with_photo_flag``) and it is true."""
+    return issue_photos(issue=issue) if issue.has_photos else ()
 
 
 def issue_photo(*, issue: Issue, photo_id: int) -> Attachment:

@@ -34,8 +34,8 @@ from .selectors import (
     issue_by_access_token,
     issue_by_tracking_number,
     issue_photo,
-    issue_photos,
     issue_public_timeline,
+    issue_shown_photos,
     issue_tracked,
 )
 from .services import issue_feedback, issue_reopen, issue_reopen_window_open, issue_submit
@@ -168,7 +168,7 @@ def track(request: HttpRequest, access_token: str) -> HttpResponse:
             "feedback_form": FeedbackForm() if can_rate else None,
             "reopen_form": ReopenForm() if can_reopen else None,
             # This report's own photos only: a merged-into issue's are another resident's.
-            "photos": issue_photos(issue=issue) if issue.has_photos else (),
+            "photos": issue_shown_photos(issue=issue),
         },
     )
     # The link is the resident's secret: keep it out of other sites' Referer headers. Not

@@ -41,6 +41,7 @@ from issues.models import (
     IssueGroupObjectPermission,
     IssueUserObjectPermission,
 )
+from issues.selectors import with_photo_flag
 
 from .models import Assignment, CoordinationRequest
 
@@ -280,11 +281,13 @@ def _issues_granted_to(user: AbstractBaseUser) -> QuerySet[Issue]:
     return Issue.objects.filter(visible)
 
 
-def issue_for_user(*, user: AbstractBaseUser, issue_id: int) -> Issue:
-    """One issue the user may see; 404 whether it is missing or forbidden (no leak)."""
+def issue_for_user(*, user: AbstractBaseUser, issue_id: int, photo_flag: bool = False) -> Issue:
+    """One issue the user may see; 404 whether it is missing or forbidden (no leak). With
+    ``photo_flag``, it carries ``has_photos`` (``issues.selectors.with_photo_flag``)."""
     # The category's parent too: the publication policy asks for the category's ancestors.
+    issues = issues_visible_to(user).select_related("category__parent")
     try:
-        return issues_visible_to(user).select_related("category__parent").get(pk=issue_id)
+        return (with_photo_flag(issues) if photo_flag else issues).get(pk=issue_id)
     except Issue.DoesNotExist:
         raise Http404("No such issue.") from None
 

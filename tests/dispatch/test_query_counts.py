@@ -181,8 +181,8 @@ def test_the_dispatch_page_takes_the_same_few_queries(client, count, django_asse
 # The case page: what it asks does not grow with the city's organisations (its pickers offer
 # them all) nor with the case's history. Three more when the stamps of what it only shows (the
 # organisations' lists, the public area, the knowledge answers) are due
-# (``DISPLAY_STAMP_SECONDS``).
-CASE_PAGE_QUERIES = 15
+# (``DISPLAY_STAMP_SECONDS``); one more when the issue has photos.
+CASE_PAGE_QUERIES = 14
 
 
 def _case(organisations: int, history: int):

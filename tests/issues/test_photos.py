@@ -435,19 +435,44 @@ def test_the_resident_sees_their_photo_by_their_link(client, city):
     assert second.content_type == "image/png"
 
 
-def test_the_tracking_page_asks_for_photos_only_when_there_are_some(client, city):
+@pytest.mark.parametrize("page", ["tracking", "case", "workbench"])
+def test_a_page_asks_for_photos_only_when_the_issue_has_some(client, city, page):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    def path(issue: Issue) -> str:
+        return {
+            "tracking": f"/track/{issue.access_token}/",
+            "case": f"/staff/issues/{issue.pk}/",
+            "workbench": f"/dispatch/issues/{issue.pk}/",
+        }[page]
+
+    who = {"tracking": None, "case": city["lead"], "workbench": city["dispatcher"]}[page]
+    if who:
+        client.force_login(who)
     plain, with_photos = _filed(city), _filed(city, jpeg(), png())
+    for issue in (plain, with_photos):
+        client.get(path(issue))  # a first view writes its audit row
     pages, counts = [], []
     for issue in (plain, with_photos):
         with CaptureQueriesContext(connection) as captured:
-            pages.append(client.get(f"/track/{issue.access_token}/").content.decode())
+            response = client.get(path(issue))
+        assert response.status_code == 200
+        pages.append(response.content.decode())
         counts.append(len(captured))
 
     assert 'data-testid="photos"' not in pages[0]
-    assert pages[1].count(f"/track/{with_photos.access_token}/photos/") == 4  # link and image
+    # The resident's own link serves the tracking page's; the staff's view the others'.
+    served_by = (
+        f"/track/{with_photos.access_token}/"
+        if page == "tracking"
+        else f"/staff/issues/{with_photos.pk}/"
+    )
+    photo_urls = [
+        f"{served_by}photos/{photo.pk}/" for photo in with_photos.attachments.order_by("position")
+    ]
+    assert len(photo_urls) == 2
+    assert all(pages[1].count(url) == 2 for url in photo_urls)  # the link and the image
     assert counts[1] == counts[0] + 1
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from agencies.models import Agency
 from issues.photos import photo_response
 from issues.publication import REFUSAL_LABELS, public_place, public_summary, publication_refusal
-from issues.selectors import issue_photo, issue_public_timeline
+from issues.selectors import issue_photo, issue_public_timeline, issue_shown_photos
 from issues.services import contact_access_record
 from platform_gov.forms import CheckboxInput
 from platform_gov.pages import act
@@ -134,7 +134,7 @@ def _case_forms(
 
 @agency_member_required
 def staff_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
-    issue = issue_for_user(user=request.user, issue_id=issue_id)
+    issue = issue_for_user(user=request.user, issue_id=issue_id, photo_flag=True)
     assignments_ = list(issue_assignments(issue=issue))
     mine = set(reach_agency_ids(request.user))
     contact = contact_level(user=request.user, issue=issue, assignments=assignments_)
@@ -189,6 +189,7 @@ def staff_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
             "feedback": feedback,
             "handoffs": issue_handoffs(issue=issue),
             "public_timeline": issue_public_timeline(issue=issue),
+            "photos": issue_shown_photos(issue=issue),
             "contact": contact,
             "masked_phone": mask_phone(issue.contact_phone) if contact == "masked" else "",
             "now": now,

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from issues.selectors import issue_photos
+from issues.selectors import issue_shown_photos
 
 from ..forms import DispatchForm, EscalateForm, WorkbenchFilterForm
 from ..models import Assignment
@@ -80,7 +80,7 @@ def workbench_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
     """One issue for the dispatcher: its facts, place and record; dispatch it (then on to the
     next issue waiting in triage), supervise it, or merge it into an issue picked from the
     candidates (or searched for)."""
-    issue = issue_for_user(user=request.user, issue_id=issue_id)
+    issue = issue_for_user(user=request.user, issue_id=issue_id, photo_flag=True)
     assignments = list(issue_assignments(issue=issue))
     active = [a for a in assignments if a.is_active]
     now = timezone.now()
@@ -99,7 +99,7 @@ def workbench_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
             "issue": issue,
             "assignments": [(a, a.is_overdue(now)) for a in assignments],
             "handoffs": issue_handoffs(issue=issue),
-            "photos": issue_photos(issue=issue),
+            "photos": issue_shown_photos(issue=issue),
             "dispatch_form": DispatchForm(agencies=list(dispatchable_agencies()))
             if dispatchable
             else None,
