@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, QuerySet
+from collections.abc import Callable
+
+from django.db.models import BooleanField, Expression, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils.crypto import constant_time_compare
@@ -97,11 +99,27 @@ def with_photo_flag(issues: QuerySet[Issue]) -> QuerySet[Issue]:
     return issues.annotate(has_photos=has_photos)
 
 
+# Facts other apps show on the tracking page, read in the issue's own SQL statement instead
+# of a statement more each (the page is the one residents reload). The hot room registers its
+# marks, the dispatcher the expected deadline, each in its app's ``ready``; each reads its
+# annotations when present and asks the database itself when not (an issue fetched elsewhere).
+_TRACKING_FACTS: list[Callable[[], dict[str, Expression]]] = []
+
+
+def tracking_facts_register(facts: Callable[[], dict[str, Expression]]) -> None:
+    """Have ``issue_tracked`` annotate each issue with ``facts()``: annotation names and
+    expressions on the issue's own row (typically sub-selects by ``issues_issue.id``)."""
+    if facts not in _TRACKING_FACTS:
+        _TRACKING_FACTS.append(facts)
+
+
 def issue_tracked(*, token: str) -> Issue:
     """The issue behind a resident's link, for its tracking page: as ``issue_by_access_token``,
-    with ``has_photos`` (``with_photo_flag``)."""
+    with ``has_photos`` (``with_photo_flag``) and the registered tracking facts."""
+    facts = {name: expression for make in _TRACKING_FACTS for name, expression in make().items()}
+    issues = with_photo_flag(Issue.objects.select_related("category")).annotate(**facts)
     try:
-        return with_photo_flag(Issue.objects.select_related("category")).get(access_token=token)
+        return issues.get(access_token=token)
     except Issue.DoesNotExist:
         raise Http404("No issue has this tracking link.") from None
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, Q, QuerySet
+from django.db import connection
+from django.db.models import DateTimeField, F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -51,6 +53,21 @@ def issue_active_agency_ids(*, issue_id: int) -> frozenset[int]:
             issue_id=issue_id, status__in=Assignment.ACTIVE_STATUSES
         ).values_list("agency_id", flat=True)
     )
+
+
+def expected_deadline_expressions() -> dict[str, RawSQL]:
+    """``expected_due_at``, the active lead's resolution deadline (the earliest, should there be
+    two), as a sub-select of an issue query: the tracking page reads it in the issue's own
+    statement (``issues.selectors.tracking_facts_register``). Plain SQL of table names and
+    placeholders only; the ORM's ``Subquery`` cost more to compile than the query it saves."""
+    quote = connection.ops.quote_name
+    assignment, issue = quote(Assignment._meta.db_table), quote(Issue._meta.db_table)
+    sql = (
+        f"(SELECT due_at FROM {assignment} WHERE issue_id = {issue}.{quote('id')}"  # noqa: S608
+        " AND role = %s AND status IN (%s, %s) ORDER BY due_at, id LIMIT 1)"
+    )
+    params = (Assignment.Role.LEAD, *Assignment.ACTIVE_STATUSES)
+    return {"expected_due_at": RawSQL(sql, params, output_field=DateTimeField())}  # noqa: S611
 
 
 def issue_assignments(*, issue: Issue) -> QuerySet[Assignment]:

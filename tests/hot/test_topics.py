@@ -14,6 +14,7 @@ from coordination.hot.models import HotMember, Support, Topic, TopicEvent, Topic
 from coordination.hot.selectors import issue_hot_facts, issue_hot_marks, issue_public_topics
 from coordination.hot.services import topics
 from coordination.hot.services.supports import support_add
+from issues.selectors import issue_tracked
 from platform_gov.errors import WorkflowError
 
 from .fixtures import LIFT_QINGSONG, RUBBISH_QINGSONG
@@ -339,6 +340,9 @@ def test_a_case_s_hot_facts_cost_one_query_for_an_issue_in_no_hot_issue_nor_topi
     assert (facts.supports, facts.latest_support) == (2, latest)
     marks = issue_hot_marks(rubbish[1])
     assert (marks.supports, marks.latest_support, marks.in_topic) == (2, latest, True)
+    # Read in the issue's own statement, as the tracking page does: the same marks.
+    tracked = issue_tracked(token=rubbish[1].access_token)
+    assert issue_hot_marks(tracked) == marks
     # Another problem, in neither: one query, and nothing to show.
     lone = file(LIFT_QINGSONG, day=1)
     TopicMember.objects.filter(issue=lone).delete()
@@ -348,3 +352,8 @@ def test_a_case_s_hot_facts_cost_one_query_for_an_issue_in_no_hot_issue_nor_topi
     assert (facts.supports, facts.latest_support, facts.hot, facts.topics) == (0, None, None, [])
     with django_assert_num_queries(1):
         assert issue_public_topics(lone, marks=issue_hot_marks(lone)) == []
+    tracked = issue_tracked(token=lone.access_token)
+    with django_assert_num_queries(0):
+        marks = issue_hot_marks(tracked)
+        assert issue_public_topics(tracked, marks=marks) == []
+    assert (marks.supports, marks.hot_issue_id, marks.in_topic) == (0, None, False)

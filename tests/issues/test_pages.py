@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timezone import localtime
 
 from agencies.models import Agency
 from coordination.dispatch.models import Assignment, Handoff
@@ -295,15 +296,18 @@ def test_track_page_shows_status_and_public_timeline_but_no_personal_data_or_sta
 
 
 # The tracking page asks the same few queries however long the issue's history and however
-# many issues, categories and organisations the city has (one more when it has photos).
-TRACK_PAGE_QUERIES = 4
+# many issues, categories and organisations the city has (one more when it has photos): the
+# issue, with its hot marks and expected deadline in the same statement, and its timeline.
+TRACK_PAGE_QUERIES = 2
 
 
 def _tracked_issue(*, updates: int, organisations: int):
     for _n in range(organisations):
         AgencyFactory()
     issue = issue_submit(title="Lamp out", description="Dark.", category=CategoryFactory())
-    lead = AssignmentFactory(issue=issue, role=Assignment.Role.LEAD)
+    lead = AssignmentFactory(
+        issue=issue, role=Assignment.Role.LEAD, due_at=timezone.now() + timedelta(days=3)
+    )
     issue.status = Issue.Status.DISPATCHED
     issue.save(update_fields=["status"])
     for n in range(updates):
@@ -328,8 +332,14 @@ def test_the_track_page_takes_the_same_few_queries_however_long_the_history(
         ):
             response = client.get(f"/track/{issue.access_token}/")
         assert response.status_code == 200
-        assert response.content.decode().count("On it") == updates
-        assert 'data-testid="photos"' not in response.content.decode()
+        body = response.content.decode()
+        assert body.count("On it") == updates
+        assert 'data-testid="photos"' not in body
+        # The lead's deadline, read in the issue's own statement.
+        due = issue.assignments.get(role=Assignment.Role.LEAD).due_at
+        assert (
+            f'data-testid="expected-deadline"><time datetime="{localtime(due).isoformat()}"' in body
+        )
         counts.append(len(captured))
 
     assert counts[0] == counts[1]

@@ -38,9 +38,13 @@ def escalations(handoffs) -> list[Handoff]:
 
 @register.simple_tag
 def expected_deadline(issue):
-    """The active lead's resolution deadline, or None (not dispatched, or finished)."""
+    """The active lead's resolution deadline, or None (not dispatched, or finished). Read from
+    the issue's ``expected_due_at`` when its query had it (the tracking page's:
+    ``coordination.dispatch.selectors.expected_deadline_expressions``)."""
     if not issue.is_open:
         return None
+    if hasattr(issue, "expected_due_at"):
+        return issue.expected_due_at
     return (
         Assignment.objects.filter(
             issue=issue, role=Assignment.Role.LEAD, status__in=Assignment.ACTIVE_STATUSES
