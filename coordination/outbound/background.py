@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 
 from django.conf import settings
 from django.core.signals import request_finished, request_started
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 THREADS = 2
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
+_running: set[Future] = set()  # relays submitted and not finished
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -37,6 +39,28 @@ def _executor() -> ThreadPoolExecutor:
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="outbox")
         return _pool
+
+
+def _submit(message_id: int) -> Future:
+    future = _executor().submit(_relay, message_id)
+    with _pool_lock:
+        _running.add(future)
+    future.add_done_callback(_forget)
+    return future
+
+
+def _forget(future: Future) -> None:
+    with _pool_lock:
+        _running.discard(future)
+
+
+def background_relays_wait(timeout: float) -> bool:
+    """Wait until every relay on the background threads has finished (for a clean shutdown,
+    and for a test that must not read while one writes: SQLite refuses a write while another
+    connection of the same in-memory database reads the table). False if some still run."""
+    with _pool_lock:
+        running = list(_running)
+    return not futures_wait(running, timeout=timeout).not_done
 
 
 def in_background() -> bool:
@@ -66,7 +90,7 @@ def _started(**kwargs) -> None:
 def _finished(**kwargs) -> None:
     held, _request.held = getattr(_request, "held", None), None
     for message_id in held or []:
-        _executor().submit(_relay, message_id)
+        _submit(message_id)
 
 
 request_started.connect(_started, dispatch_uid="outbox-background-started")
@@ -81,7 +105,7 @@ def outbox_relay_send(message_id: int, kind: str = OutboxMessage.Kind.MAIL):
         held = getattr(_request, "held", None)
         if held is not None:
             return held.append(message_id)
-        return _executor().submit(_relay, message_id)
+        return _submit(message_id)
     return enqueue(webhook_relay if webhook else outbox_relay, message_id=message_id)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ipaddress
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -13,6 +12,7 @@ from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from agencies.models import Agency
+from coordination.outbound.background import background_relays_wait
 from coordination.outbound.models import WebhookDelivery
 from coordination.outbound.webhooks import transport
 from coordination.outbound.webhooks.addresses import address_problem, embedded_ipv4
@@ -114,15 +114,6 @@ class HoldingReceiver:
         self.server.server_close()
 
 
-def _wait_for(predicate, seconds: float = 20) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_without_a_broker_the_residents_request_does_not_wait_for_the_partner(settings):
     """``make run``: filing an issue routes it in the request and creates an assignment for
@@ -150,8 +141,8 @@ def test_without_a_broker_the_residents_request_does_not_wait_for_the_partner(se
         delivery = WebhookDelivery.objects.get()
         assert delivery.status == WebhookDelivery.Status.PENDING
         receiver.release.set()
-        assert _wait_for(
-            lambda: WebhookDelivery.objects.get().status == WebhookDelivery.Status.DELIVERED
-        )
+        # Read once the relay is done: SQLite refuses its write while this thread reads.
+        assert background_relays_wait(20)
+        assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.DELIVERED
     finally:
         receiver.stop()
